@@ -1,0 +1,1 @@
+"""Backprop Visualizer: computation graphs with every value, gradient and chain-rule step."""

@@ -1,0 +1,14 @@
+"""The engine: the expression language, ops, graph, autodiff, gradient check.
+
+Pure Python + numpy; nothing here imports a web framework.
+"""
+
+from .errors import ExpressionError
+from .evaluate import Result, evaluate
+from .gradcheck import gradcheck
+from .limits import DEFAULT_LIMITS, Limits
+from .ops import OPS
+from .parser import Program, parse
+
+__all__ = ["evaluate", "gradcheck", "parse", "ExpressionError", "Limits", "DEFAULT_LIMITS",
+           "OPS", "Result", "Program"]

@@ -1,0 +1,196 @@
+"""Forward and backward passes over a Graph, recording the replayable trace.
+
+Both passes are plain loops over int ids (no recursion, no per-node closures). Each node
+only knows its local derivative and the upstream gradient, exactly as the tutorial puts
+it: contribution = upstream × local, added into the input's accumulated gradient.
+"""
+
+import math
+
+import numpy as np
+
+from .graph import CONSTANT, OP
+from .numerics import FALLBACK_ERRORS, ArrayMath, ScalarMath, is_finite, non_finite_kind
+from .shapes import unbroadcast
+
+S, A = ScalarMath, ArrayMath
+
+
+def forward(g, vals):
+    """Fill `vals` (leaves already set) with every op node's value, in topological order."""
+    ops, args, shapes = g.ops, g.args, g.shapes
+    with np.errstate(all="ignore"):
+        for i in op_nodes(g):
+            op = ops[i]
+            ins = args[i]
+            if op.local is not None and not shapes[i]:  # elementwise on Python floats
+                try:
+                    if len(ins) == 2:
+                        v = op.forward(S, vals[ins[0]], vals[ins[1]])
+                    else:
+                        v = op.forward(S, vals[ins[0]])
+                except FALLBACK_ERRORS:
+                    v = float(op.forward(A, *[np.float64(vals[j]) for j in ins]))
+            else:
+                v = op.forward(A, *[vals[j] for j in ins])
+                if not shapes[i]:
+                    v = float(v)
+            vals[i] = v
+    return vals[g.output]
+
+
+def op_nodes(g):
+    kinds = g.kinds
+    return [i for i in range(len(kinds)) if kinds[i] is OP]
+
+
+def backward(g, vals, seed, ids):
+    """Gradients of the output w.r.t. every node, per-edge contributions, and the events.
+
+    Events: the seed, then for each op node in reverse topological order one event per
+    argument. A node's gradient is complete when it is reached, because every node that
+    consumes it has a larger id and was handled before.
+    """
+    ops, args, shapes = g.ops, g.args, g.shapes
+    n = len(g)
+    grads = [None] * n
+    grads[g.output] = seed
+    order = op_nodes(g)
+    e_end = sum(len(args[i]) for i in order)  # edges are numbered in forward order
+    contributions = [None] * e_end
+    events = [{"phase": "backward", "kind": "seed", "node": ids[g.output], "grad": seed}]
+    add = events.append
+    with np.errstate(all="ignore"):
+        for i in reversed(order):
+            op = ops[i]
+            ins = args[i]
+            gi = grads[i]
+            if gi is None:  # the output does not depend on this node
+                gi = grads[i] = _zeros(shapes[i])
+            out = vals[i]
+            if op.local is not None and not shapes[i]:  # scalar elementwise: the hot path
+                try:
+                    if len(ins) == 2:
+                        a, b = vals[ins[0]], vals[ins[1]]
+                        d = op.local
+                        locals_ = (d[0](S, a, b, out), d[1](S, a, b, out))
+                        contribs = (gi * locals_[0], gi * locals_[1])
+                    else:
+                        locals_ = (op.local[0](S, vals[ins[0]], out),)
+                        contribs = (gi * locals_[0],)
+                except FALLBACK_ERRORS:
+                    locals_, contribs = _fallback_edges(op, [vals[j] for j in ins], out, gi)
+            else:
+                locals_, contribs = _tensor_edges(g, i, gi, out, vals)
+            target = ids[i]
+            e = e_end = e_end - len(ins)
+            for k, j in enumerate(ins):
+                c = contribs[k]
+                acc = grads[j]
+                acc = grads[j] = c if acc is None else acc + c
+                contributions[e] = c
+                local = locals_[k]
+                event = {"phase": "backward", "kind": "edge", "edge": e, "source": ids[j],
+                         "target": target, "index": k, "upstream": gi, "local": local,
+                         "contribution": c, "accumulated": acc}
+                if local.__class__ is str:
+                    event["shapes"] = {"upstream": list(shapes[i]), "source": list(shapes[j])}
+                add(event)
+                e += 1
+    for i in range(n):
+        if grads[i] is None:
+            grads[i] = _zeros(shapes[i])
+    return grads, contributions, events
+
+
+def _fallback_edges(op, xs, out, gi):
+    """Scalar locals with numpy's IEEE semantics, where Python raised (e.g. 1/0)."""
+    xs64 = [np.float64(x) for x in xs]
+    locals_ = [float(f(A, *xs64, np.float64(out))) for f in op.local]
+    return locals_, [gi * local for local in locals_]
+
+
+def _tensor_edges(g, i, gi, out, vals):
+    """Local derivatives and contributions of a node with a tensor among its operands.
+
+    A scalar edge (scalar operand, scalar output, e.g. b in mse(W, b)) still gets a number
+    as its local derivative; a tensor edge gets the op's rule as text.
+    """
+    op, ins, shapes = g.ops[i], g.args[i], g.shapes
+    xs = [vals[j] for j in ins]
+    scalar_out = not shapes[i]
+    if op.local is None:
+        contribs = list(op.vjp(gi, xs, out))
+        if scalar_out and any(not shapes[j] for j in ins):
+            units = op.vjp(1.0, xs, out)
+    else:
+        contribs = []
+        for k, j in enumerate(ins):
+            local = op.local[k](A, *xs, out)
+            if local.__class__ is float and local in (1.0, -1.0):  # add, sub: no copy needed
+                contribs.append(unbroadcast(gi if local == 1.0 else -gi, shapes[j]))
+            else:
+                contribs.append(unbroadcast(gi * local, shapes[j]))
+    locals_ = []
+    for k, j in enumerate(ins):
+        if not shapes[j]:
+            contribs[k] = float(contribs[k])
+        if scalar_out and not shapes[j]:
+            local = float(units[k])
+            contribs[k] = gi * local
+        else:
+            names = (g.names[a] or op.operands[m] for m, a in enumerate(ins))
+            local = op.rule[k].format(*names)
+        locals_.append(local)
+    return locals_, contribs
+
+
+def _zeros(shape):
+    return 0.0 if not shape else np.zeros(shape)
+
+
+def warnings_for(g, vals, grads, contributions, ids):
+    """One warning per node where a non-finite number first appears, forward and backward."""
+    found = []
+    if not _all_finite(vals):
+        for i, v in enumerate(vals):
+            if not is_finite(v) and all(is_finite(vals[j]) for j in g.args[i]):
+                found.append(_warning("forward", ids[i], v))
+    if not _all_finite(grads):
+        seen = set()
+        out = g.output
+        if not is_finite(grads[out]):
+            seen.add(out)
+            found.append(_warning("backward", ids[out], grads[out]))
+        e = 0
+        for i in op_nodes(g):
+            upstream_ok = is_finite(grads[i])
+            for j in g.args[i]:
+                c = contributions[e]
+                e += 1
+                if upstream_ok and j not in seen and g.kinds[j] is not CONSTANT \
+                        and not is_finite(c):
+                    seen.add(j)
+                    found.append(_warning("backward", ids[j], c))
+    return found
+
+
+def _all_finite(values):
+    """Fast path: the sum of all numbers is finite only if every one of them is."""
+    try:
+        return math.isfinite(sum(v if v.__class__ is float else float(np.sum(v))
+                                 for v in values))
+    except TypeError:  # a None slot: not computed
+        return False
+
+
+def _warning(phase, node, value):
+    kind = non_finite_kind(value)
+    if phase == "forward":
+        msg = f"the forward value became {kind} here"
+        msg_ko = f"이 노드에서 순전파 값이 {kind}가 되었습니다"
+    else:
+        msg = f"the gradient became {kind} here"
+        msg_ko = f"이 노드에서 기울기가 {kind}가 되었습니다"
+    return {"type": "non_finite", "phase": phase, "node": node, "value": kind,
+            "msg": msg, "msg_ko": msg_ko}

@@ -1,0 +1,156 @@
+"""From a parsed Program and the user's values to a computation graph with known shapes.
+
+Shapes, element counts and FLOPs are inferred node by node and checked against the limits
+before any tensor is computed, so `(1,60000) + (60000,1)` is refused at the `+` before
+numpy allocates 3.6e9 floats. Nodes live in flat lists indexed by int id (cheap for the GC and
+fast to loop over).
+"""
+
+import numbers
+
+import numpy as np
+
+from .errors import ExpressionError
+from .shapes import ShapeError, fmt, fmt_ko, size
+
+VARIABLE, CONSTANT, OP = "variable", "constant", "op"
+
+
+class Graph:
+    """Parallel lists indexed by node id; ids are a topological order."""
+
+    __slots__ = ("text", "kinds", "ops", "args", "spans", "labels", "names", "shapes",
+                 "values", "blocks", "variables", "output", "elements", "flops")
+
+    def __len__(self):
+        return len(self.kinds)
+
+
+def build(program, values, limits):
+    """Bind values to the program's variables and infer every shape (no computation yet)."""
+    n = len(program)
+    g = Graph()
+    g.text, g.args, g.spans, g.output = program.text, program.args, program.spans, program.output
+    g.ops = ops = [None if op.__class__ is str else op for op in program.ops]
+    g.kinds = [OP if op is not None else VARIABLE if program.ops[i] == "var" else CONSTANT
+               for i, op in enumerate(ops)]
+    labels = program.labels
+    g.labels = [labels[i] if op is None else op.label for i, op in enumerate(ops)]
+    g.names = names = [None] * n
+    g.blocks = [None] * n
+    for i, block in program.blocks.items():
+        g.blocks[i] = block
+    for i, name in program.names.items():
+        names[i] = name
+    g.shapes = shapes = [()] * n
+    g.values = vals = [None] * n
+    for i, value in program.consts.items():
+        vals[i] = value
+    g.variables = program.variables
+    elements, flops = n, float(n)  # every node counted as a scalar; tensors add the rest
+    for name, i in program.variables.items():
+        names[i] = name
+        span = program.spans[i]
+        if name not in values:
+            raise ExpressionError("missing_value", *span, "this variable has no value",
+                                  "이 변수에 값이 없습니다", loc=("values", name))
+        vals[i], shapes[i] = to_value(values[name], span, limits, ("values", name))
+        elements += size(shapes[i])
+    _check(limits, n, elements, flops, program.spans[g.output])
+    args = g.args
+    for i in range(n):
+        op = ops[i]
+        if op is None:
+            continue
+        a = args[i]
+        if op.local is not None and not shapes[a[0]] and not shapes[a[-1]]:
+            continue  # the common scalar case, counted above
+        in_shapes = [shapes[j] for j in a]
+        try:
+            shape = op.shape(*in_shapes)
+        except ShapeError as e:
+            raise ExpressionError("shape_mismatch", *g.spans[i], e.msg, e.msg_ko) from None
+        shapes[i] = shape
+        # the value and gradient of the node, and the gradient each edge sends back
+        elements += size(shape) + sum(map(size, in_shapes))
+        flops += op.flops(in_shapes, shape)
+        _check(limits, n, elements, flops, g.spans[i])
+    g.elements, g.flops = elements, flops
+    return g
+
+
+def _check(limits, nodes, elements, flops, span):
+    if nodes > limits.max_nodes:
+        raise ExpressionError("limit_exceeded", *span,
+                              f"the graph has more than {limits.max_nodes} nodes",
+                              f"그래프의 노드가 {limits.max_nodes}개를 넘습니다")
+    if elements > limits.max_total_elements:
+        raise ExpressionError(
+            "limit_exceeded", *span,
+            f"the tensors here would hold more than {limits.max_total_elements:,} numbers",
+            f"이 계산의 텐서가 {limits.max_total_elements:,}개보다 많은 수를 담게 됩니다")
+    if 3.0 * flops > limits.max_flops:  # backward costs about twice the forward
+        raise ExpressionError(
+            "limit_exceeded", *span,
+            f"this computation needs more than {limits.max_flops:.3g} floating-point "
+            "operations", f"이 계산에는 {limits.max_flops:.3g}회가 넘는 부동소수점 연산이 필요합니다")
+
+
+def to_value(raw, span, limits, loc):
+    """A user value as a float (scalar) or a float64 array of rank 1 or 2, and its shape."""
+    if isinstance(raw, bool) or not isinstance(raw, (numbers.Real, list, tuple, np.ndarray)):
+        raise ExpressionError("invalid_value", *span, "a value must be a number or a nested "
+                              "list of numbers", "값은 숫자 또는 숫자의 중첩 리스트여야 합니다",
+                              loc=loc)
+    if isinstance(raw, numbers.Real):
+        return float(raw), ()
+    if isinstance(raw, (list, tuple)):
+        first = raw[0] if raw else None
+        estimate = len(raw) * (len(first) if isinstance(first, (list, tuple)) else 1)
+        if estimate > limits.max_input_elements:
+            raise _too_many(span, limits, loc)
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise ExpressionError(
+            "invalid_value", *span,
+            "a tensor value must be a rectangular nested list of numbers (rows of equal length)",
+            "텐서 값은 직사각형 모양(행 길이가 같은)의 숫자 중첩 리스트여야 합니다",
+            loc=loc) from None
+    if arr.ndim > limits.max_rank:
+        raise ExpressionError("invalid_value", *span,
+                              f"tensors have rank at most {limits.max_rank}, this one has {arr.ndim}",
+                              f"텐서의 차원은 최대 {limits.max_rank}이며 이 값은 {arr.ndim}입니다",
+                              loc=loc)
+    if arr.size == 0:
+        raise ExpressionError("invalid_value", *span, "a tensor value cannot be empty",
+                              "텐서 값은 비어 있을 수 없습니다", loc=loc)
+    if arr.size > limits.max_input_elements:
+        raise _too_many(span, limits, loc)
+    if arr.ndim == 0:
+        return float(arr), ()
+    return arr, arr.shape
+
+
+def _too_many(span, limits, loc):
+    return ExpressionError("limit_exceeded", *span,
+                           f"a value may hold at most {limits.max_input_elements:,} numbers",
+                           f"값 하나에는 최대 {limits.max_input_elements:,}개의 수를 담을 수 있습니다",
+                           loc=loc)
+
+
+def seed_for(g, output_grad, limits):
+    """The backward seed: `output_grad` checked against the output's shape, else ones."""
+    shape = g.shapes[g.output]
+    if output_grad is None:
+        return 1.0 if not shape else np.ones(shape)
+    span = g.spans[g.output]
+    seed, seed_shape = to_value(output_grad, span, limits, ("output_grad",))
+    if seed_shape != shape:
+        raise ExpressionError(
+            "shape_mismatch", *span,
+            f"output_grad has shape {fmt(seed_shape)} but the output has shape {fmt(shape)}",
+            f"output_grad의 모양 {fmt_ko(seed_shape)}이 출력의 모양 {fmt_ko(shape)}과 다릅니다",
+            loc=("output_grad",))
+    return seed
+
