@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install chromium run test bench clean
 
 install: $(STAMP)
 
@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/python -m app.engine --help >/dev/null
+	$(BIN)/uvicorn app.main:app --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
-test: install
+# Browser tests drive Debian's chromium (Playwright cannot download browsers here).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install chromium
 	$(BIN)/python -m pytest
+	node --test tests/js/
 
 bench: install
 	$(BIN)/python -m bench

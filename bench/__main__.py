@@ -21,7 +21,8 @@ import traceback
 
 BENCHMARKS = [
     "bench.engine_bench",
-    # "bench.api_bench",      # API over HTTP (later)
+    "bench.api_bench",        # API over HTTP
+    "bench.load_bench",       # load test over HTTP (wrk)
     # "bench.browser_bench",  # browser rendering (later)
 ]
 

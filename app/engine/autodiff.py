@@ -117,7 +117,8 @@ def _tensor_edges(g, i, gi, out, vals):
     as its local derivative; a tensor edge gets the op's rule as text.
     """
     op, ins, shapes = g.ops[i], g.args[i], g.shapes
-    xs = [vals[j] for j in ins]
+    # numpy scalars, not Python floats: 1.0 / b must give inf for b = 0, not raise
+    xs = [np.float64(vals[j]) if vals[j].__class__ is float else vals[j] for j in ins]
     scalar_out = not shapes[i]
     if op.local is None:
         contribs = list(op.vjp(gi, xs, out))
@@ -150,13 +151,16 @@ def _zeros(shape):
 
 
 def warnings_for(g, vals, grads, contributions, ids):
-    """One warning per node where a non-finite number first appears, forward and backward."""
+    """One warning per node where a non-finite number first appears, forward and backward,
+    and whether every number is finite (a non-finite contribution or local derivative
+    always leaves a non-finite gradient behind, so values and gradients tell)."""
     found = []
-    if not _all_finite(vals):
+    values_finite, grads_finite = _all_finite(vals), _all_finite(grads)
+    if not values_finite:
         for i, v in enumerate(vals):
             if not is_finite(v) and all(is_finite(vals[j]) for j in g.args[i]):
                 found.append(_warning("forward", ids[i], v))
-    if not _all_finite(grads):
+    if not grads_finite:
         seen = set()
         out = g.output
         if not is_finite(grads[out]):
@@ -172,14 +176,15 @@ def warnings_for(g, vals, grads, contributions, ids):
                         and not is_finite(c):
                     seen.add(j)
                     found.append(_warning("backward", ids[j], c))
-    return found
+    return found, values_finite and grads_finite
 
 
 def _all_finite(values):
     """Fast path: the sum of all numbers is finite only if every one of them is."""
     try:
-        return math.isfinite(sum(v if v.__class__ is float else float(np.sum(v))
-                                 for v in values))
+        with np.errstate(all="ignore"):
+            return math.isfinite(sum(v if v.__class__ is float else float(np.sum(v))
+                                     for v in values))
     except TypeError:  # a None slot: not computed
         return False
 

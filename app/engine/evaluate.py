@@ -12,14 +12,15 @@ from .parser import parse
 class Result:
     """What one evaluation produced; `nodes` and `edges` are built on first access."""
 
-    __slots__ = ("graph", "ids", "value", "gradients", "steps", "warnings", "_grads",
+    __slots__ = ("graph", "ids", "value", "gradients", "steps", "warnings", "finite", "_grads",
                  "_contributions", "_nodes", "_edges")
 
-    def __init__(self, graph, ids, vals, grads, contributions, steps, warnings):
+    def __init__(self, graph, ids, vals, grads, contributions, steps, warnings, finite):
         self.graph, self.ids = graph, ids
         self.value = vals[graph.output]
         self.gradients = {name: grads[i] for name, i in graph.variables.items()}
         self.steps, self.warnings = steps, warnings
+        self.finite = finite  # every value, gradient and contribution is a finite number
         self._grads, self._contributions = grads, contributions
         self._nodes = self._edges = None
 
@@ -99,5 +100,5 @@ def _evaluate(expression, values, output_grad, expand, limits):
              for i in range(len(graph)) if graph.kinds[i] is OP]
     grads, contributions, backward_steps = backward(graph, vals, seed, ids)
     steps += backward_steps
-    warnings = warnings_for(graph, vals, grads, contributions, ids)
-    return Result(graph, ids, vals, grads, contributions, steps, warnings)
+    warnings, finite = warnings_for(graph, vals, grads, contributions, ids)
+    return Result(graph, ids, vals, grads, contributions, steps, warnings, finite)

@@ -46,11 +46,13 @@ def expand(program):
     out = Program(program.text)
     em = _Emitter(out)
     remap = []
+    blocks = 0
     for i, op in enumerate(program.ops):
         em.span = program.spans[i]
         args = tuple(remap[j] for j in program.args[i])
         if op.__class__ is not str and op.expand is not None:
-            em.block = {"id": len(out.blocks) + 1, "op": op.name}
+            blocks += 1
+            em.block = {"id": blocks, "op": op.name}
             node = op.expand(em, *args)
             em.block = None
         else:

@@ -1,7 +1,6 @@
 """Resource limits, checked before anything large is allocated (DESIGN §6)."""
 
 import dataclasses
-import os
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,16 +17,5 @@ class Limits:
     max_flops: float = 4e9  # forward + backward estimate from inferred shapes
     max_gradcheck_evals: int = 2_000  # forward evaluations one gradient check may spend
 
-    @classmethod
-    def from_env(cls, environ=None, prefix="BPV_"):
-        """Limits with any field overridden by `BPV_<FIELD>` (e.g. BPV_MAX_NODES=100000)."""
-        environ = os.environ if environ is None else environ
-        changes = {}
-        for field in dataclasses.fields(cls):
-            raw = environ.get(prefix + field.name.upper())
-            if raw is not None:
-                changes[field.name] = float(raw) if field.type in (float, "float") else int(raw)
-        return cls(**changes)
 
-
-DEFAULT_LIMITS = Limits.from_env()
+DEFAULT_LIMITS = Limits()  # the server and CLI read overrides from BPV_* (app/settings.py)

@@ -36,8 +36,10 @@ class ScalarMath:
 
     @staticmethod
     def pow_db(a, b, out):
-        # d a^b / d b = a^b ln a; taken as 0 at a = 0, b > 0 (as PyTorch does); nan for a < 0
-        return 0.0 if a == 0 and b > 0 else out * math.log(a)
+        # d a^b / d b = a^b ln a, with ln|a|: for a < 0, a^b is real only at integer b, and
+        # there a^b ln|a| is the derivative of its real continuation Re(a^b) = |a|^b cos πb
+        # (elsewhere the value is nan, and so is this). 0 at a = 0, b > 0, as PyTorch does.
+        return 0.0 if a == 0 and b > 0 else out * math.log(abs(a))
 
     @staticmethod
     def sign(a):
@@ -88,7 +90,7 @@ class ArrayMath:
 
     @staticmethod
     def pow_db(a, b, out):
-        return np.where((a == 0) & (b > 0), 0.0, out * np.log(a))
+        return np.where((a == 0) & (b > 0), 0.0, out * np.log(np.abs(a)))
 
     @staticmethod
     def tie(a, b):

@@ -91,8 +91,8 @@ _binary("div", "÷", "a / b", lambda m, a, b: a / b,
 _binary("pow", "^", "pow(a, b)", lambda m, a, b: m.power(a, b),
         (lambda m, a, b, out: m.pow_da(a, b), lambda m, a, b, out: m.pow_db(a, b, out)),
         (r"\frac{\partial a^b}{\partial a} = b\,a^{b-1}",
-         r"\frac{\partial a^b}{\partial b} = a^b \ln a"),
-        ("G⊙{1}·{0}^({1}−1)", "G⊙{0}^{1}·ln {0}"),
+         r"\frac{\partial a^b}{\partial b} = a^b \ln |a|"),
+        ("G⊙{1}·{0}^({1}−1)", "G⊙{0}^{1}·ln|{0}|"),
         "Power, also written a ** b or a ^ b (right-associative).",
         "거듭제곱. a ** b 또는 a ^ b로도 씁니다(오른쪽 결합).")
 _binary("max", "max", "max(a, b)", lambda m, a, b: m.maximum(a, b),
@@ -240,7 +240,7 @@ def _loss_shape(a, b):
 _register(Op(
     "sum", "Σ", 1, "function", "sum(x)", lambda m, a: np.sum(a), _scalar_out,
     vjp=lambda g, args, out: (full(np.shape(args[0]), g),),
-    latex=(r"\frac{\partial \sum_i x_i}{\partial x_j} = 1",), rule=("G·1 (copied to every element)",),
+    latex=(r"\frac{\partial \sum_i x_i}{\partial x_j} = 1",), rule=("G·𝟙",),
     operands=("x",),
     en="Sum of all elements; like a many-input add gate it copies the gradient to each.",
     ko="모든 원소의 합. 입력이 많은 합 게이트처럼 기울기를 각 원소에 복사합니다."))
@@ -248,7 +248,7 @@ _register(Op(
     "mean", "mean", 1, "function", "mean(x)", lambda m, a: np.mean(a), _scalar_out,
     vjp=lambda g, args, out: (full(np.shape(args[0]), g / size(np.shape(args[0]))),),
     latex=(r"\frac{\partial\, \mathrm{mean}(x)}{\partial x_j} = \frac{1}{n}",),
-    rule=("G/n (copied to every element)",), operands=("x",),
+    rule=("G·𝟙/n",), operands=("x",),
     en="Mean of all elements (a minibatch average): each element gets 1/n of the gradient.",
     ko="모든 원소의 평균(미니배치 평균). 각 원소는 기울기의 1/n을 받습니다."))
 _register(Op(
@@ -294,7 +294,7 @@ _register(Op(
     lambda m, a: np.sum(a, axis=0, keepdims=np.ndim(a) == 2) if np.ndim(a) else a,
     _colsum_shape, vjp=lambda g, args, out: (np.broadcast_to(g, np.shape(args[0])).copy()
                                              if np.ndim(args[0]) else g,),
-    latex=(r"\frac{\partial \sum_i x_{ij}}{\partial x_{kj}} = 1",), rule=("G copied down each column",),
+    latex=(r"\frac{\partial \sum_i x_{ij}}{\partial x_{kj}} = 1",), rule=("𝟙·G",),
     operands=("x",),
     en="Sum over axis 0 (each column), used inside expanded softmax.",
     ko="축 0(각 열) 방향 합. 펼친 소프트맥스 안에서 쓰입니다."))

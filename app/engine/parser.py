@@ -273,6 +273,7 @@ def _reduce(top, ops, args, spans, vals, vstart, vend):
         end = vend.pop()
         args.append((vals[-1], b))
         spans.append((vstart[-1], end))
+        vend[-1] = end
     else:  # unary minus
         args.append((vals[-1],))
         spans.append((top[3], vend[-1]))

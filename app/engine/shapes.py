@@ -48,11 +48,20 @@ def broadcast(a, b):
 
 
 def unbroadcast(g, shape):
-    """Sum a gradient over the axes broadcasting added or stretched, back to `shape`."""
-    if g.__class__ is float or g.shape == shape:
+    """Sum a gradient over the axes broadcasting added or stretched, back to `shape`.
+
+    A gradient smaller than the operand (a term that did not depend on all of its
+    elements, like -log(p)/N for a broadcast target y) is first stretched to cover it.
+    """
+    if g.__class__ is float and not shape:
+        return g
+    g = np.asarray(g)
+    if g.shape == shape:
         return g
     if not shape:
         return float(g.sum())
+    if g.ndim < len(shape) or any(a < b for a, b in zip(g.shape[::-1], shape[::-1])):
+        g = np.broadcast_to(g, np.broadcast_shapes(g.shape, shape)).copy()
     lead = g.ndim - len(shape)
     if lead:
         g = g.sum(axis=tuple(range(lead)))

@@ -124,8 +124,9 @@ def test_gradcheck_relative_error_floor_for_zero_gradients():
 
 
 def test_gradcheck_never_costs_more_than_two_forward_evaluations_per_checked_element():
+    # 2,550 numbers: more than a default evaluation budget is meant to cover
     rng = np.random.default_rng(5)
-    values = {"W": rng.normal(size=(20, 30)), "x": rng.normal(size=(30,))}
+    values = {"W": rng.normal(size=(50, 50)) / 10, "x": rng.normal(size=(50,))}
     rep = gradcheck("sum(tanh(W @ x))", values)
     checked = sum(e["checked"] for e in rep["variables"].values())
     assert rep["forward_evals"] == 2 * checked
@@ -133,7 +134,22 @@ def test_gradcheck_never_costs_more_than_two_forward_evaluations_per_checked_ele
         assert e["elements"] == values[name].size
         assert 1 <= e["checked"] <= e["elements"]
         numeric = as_float_array(e["numeric"])
-        assert int(np.sum(~np.isnan(numeric))) == e["checked"], "unchecked elements are NaN"
-        backprop = as_float_array(e["backprop"])
+        assert numeric.shape == values[name].shape
         ok = ~np.isnan(numeric)
+        assert int(np.sum(ok)) == e["checked"], "unchecked elements are NaN"
+        backprop = as_float_array(e["backprop"])
         np.testing.assert_allclose(numeric[ok], backprop[ok], rtol=1e-5, atol=1e-7)
+        if e["checked"] < e["elements"]:  # a partial check picks evenly spaced elements
+            gaps = np.diff(np.flatnonzero(ok.reshape(-1)))
+            assert gaps.max() - gaps.min() <= 1
+
+
+def test_gradcheck_of_an_expanded_composite_matches_the_atomic_one():
+    values = {"z": np.array([[0.2, -1.0], [0.5, 0.1], [-0.3, 0.8]]), "y": np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]])}
+    atomic = gradcheck("softmax_cross_entropy(z, y)", values)
+    expanded = gradcheck("softmax_cross_entropy(z, y)", values, expand=True)
+    for rep in (atomic, expanded):
+        assert rep["max_rel_error"] < 1e-6
+        assert rep["forward_evals"] == 2 * 12
+    for name in values:
+        assert_close(expanded["variables"][name]["backprop"], atomic["variables"][name]["backprop"], rtol=1e-10, atol=1e-13)

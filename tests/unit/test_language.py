@@ -53,6 +53,9 @@ def value_of(expr, **values):
         ("pow(2, 3) ** 2", {}, 64.0),
         ("-exp(0)", {}, -1.0),
         ("max(1, 2) - min(1, 2)", {}, 1.0),
+        ("e-3", {}, math.e - 3),  # the constant e, not an exponent
+        ("2e-1", {}, 0.2),
+        ("2*e", {}, 2 * math.e),
     ],
 )
 def test_precedence_and_associativity(expr, values, expected):
@@ -118,6 +121,12 @@ def test_the_last_statement_is_the_output():
     r = evaluate("a = x * 2; b = a + 1; a * 10", {"x": 1.5})
     assert r.value == 30.0
     assert r.gradients == {"x": 20.0}
+
+
+def test_an_alias_of_a_variable_is_that_variable():
+    r = evaluate("b = x; b * b", {"x": 3.0})
+    assert r.value == 9.0 and r.gradients == {"x": 6.0}
+    assert [n["kind"] for n in r.nodes].count("variable") == 1
 
 
 def test_an_alias_maps_to_the_same_node():
@@ -242,6 +251,9 @@ def assert_messages_do_not_echo(err, *fragments):
         ("1e999 * x", {"x": 1}, "invalid_value", (0, 5)),
         ("b = x; b = 2", {"x": 1}, "syntax_error", None),
         ("y = x; x = 2", {"x": 1}, "syntax_error", None),
+        ("q = q + 1", {"q": 1}, "syntax_error", None),
+        ("exp + 1", {"exp": 1}, None, None),
+        ("2 * sigmoid", {"sigmoid": 1}, None, None),
         ("a" * 33, {"a" * 33: 1}, "syntax_error", (0, 33)),
         ("x y", {"x": 1, "y": 1}, "syntax_error", (2, 3)),
         ("(x+y)(z)", {"x": 1, "y": 1, "z": 1}, "syntax_error", None),
@@ -288,6 +300,13 @@ def test_error_messages_do_not_quote_the_offending_text():
     assert_messages_do_not_echo(err, "zq_missing_variable")
     err = error_of("__secret_name", {})
     assert_messages_do_not_echo(err, "__secret_name")
+
+
+@pytest.mark.parametrize("ch", ["<", ">", "&", '"', "'", "`", "\u202e", "\x00", "\u2028", "\\"])
+def test_an_invalid_character_is_described_not_echoed(ch):
+    err = error_of(f"x {ch} y", {"x": 1, "y": 2})
+    assert err.type == "invalid_character" and (err.start, err.end) == (2, 3)
+    assert ch not in err.msg and ch not in err.msg_ko
 
 
 def test_pasted_unicode_minus_gets_a_hint_about_ascii_minus():
@@ -458,3 +477,24 @@ def test_injection_and_control_characters_are_expression_errors(text):
     with pytest.raises(ExpressionError):
         evaluate(text, {"x": 1.0, "X": [1.0, 2.0]})
 
+
+
+def test_parse_raises_the_same_errors_as_evaluate():
+    with pytest.raises(ExpressionError) as info:
+        parse("(x+y))*z")
+    assert (info.value.type, info.value.start, info.value.end) == ("syntax_error", 5, 6)
+    assert list(parse("q = x + y; q * z").variables) == ["x", "y", "z"]
+
+
+@pytest.mark.parametrize("text, spans", [
+    ("q + q*x", {"×": (4, 7), "+": (0, 7)}),
+    ("w0*x0 + w1*x1 + w2", {"+": (0, 18)}),
+    ("(x+y)*z", {"+": (1, 4), "×": (0, 7)}),
+    ("-a*b**c", {"−": (0, 2), "^": (3, 7), "×": (0, 7)}),
+])
+def test_an_operator_node_spans_all_of_its_operands(text, spans):
+    names = dict.fromkeys("abcqwxyz", 1.0) | {"w0": 1.0, "w1": 1.0, "w2": 1.0, "x0": 1.0, "x1": 1.0}
+    r = evaluate(text, names)
+    last = {n["label"]: tuple(n["span"]) for n in r.nodes if n["kind"] == "op"}
+    for label, span in spans.items():
+        assert last[label] == span, (label, last)

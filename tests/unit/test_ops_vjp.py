@@ -498,3 +498,32 @@ def test_nan_is_reported_once_where_it_first_appears():
 
 def test_finite_evaluation_has_no_warnings():
     assert evaluate("(x+y)*z", {"x": -2, "y": 5, "z": -4}).warnings == []
+
+
+def test_an_infinite_gradient_is_a_backward_warning_on_the_node_it_reaches():
+    r = evaluate("sqrt(x)", {"x": 0.0})
+    assert r.value == 0.0 and r.gradients["x"] == float("inf")
+    x = [n for n in r.nodes if n["kind"] == "variable"][0]
+    back = [w for w in r.warnings if w["phase"] == "backward"]
+    assert len(back) == 1
+    assert back[0]["node"] == x["id"] and back[0]["value"] == "Infinity" and back[0]["type"] == "non_finite"
+    assert not [w for w in r.warnings if w["phase"] == "forward"]
+
+
+def test_division_by_zero_warns_forward_at_the_division_and_backward_at_the_divisor():
+    r = evaluate("1/x", {"x": 0.0})
+    assert r.value == float("inf") and r.gradients["x"] == float("-inf")
+    nodes = {n["id"]: n for n in r.nodes}
+    fwd = [w for w in r.warnings if w["phase"] == "forward"]
+    back = [w for w in r.warnings if w["phase"] == "backward"]
+    assert [(nodes[w["node"]]["op"], w["value"]) for w in fwd] == [("div", "Infinity")]
+    assert [(nodes[w["node"]]["kind"], w["value"]) for w in back] == [("variable", "-Infinity")]
+
+
+def test_expanded_blocks_are_numbered_one_per_composite_in_order():
+    r = evaluate("sigmoid(a) + sigmoid(b) * mse(a, b)", {"a": 1.0, "b": 2.0}, expand=True)
+    blocks = {}
+    for node in r.nodes:
+        if "block" in node:
+            blocks.setdefault(node["block"]["id"], node["block"]["op"])
+    assert blocks == {1: "sigmoid", 2: "sigmoid", 3: "mse"}

@@ -258,6 +258,12 @@ def test_matrix_product_gradients_are_G_Xt_and_Wt_G():
     check_trace(r, seed=G)
 
 
+def test_output_grad_may_be_a_nested_list():
+    r = evaluate("W @ X", {"W": [[1.0, 2.0]], "X": [[3.0], [4.0]]}, output_grad=[[2.0]])
+    assert_close(r.gradients["W"], [[6.0, 8.0]], rtol=0, atol=0)
+    assert_close(r.gradients["X"], [[2.0], [4.0]], rtol=0, atol=0)
+
+
 def test_matrix_product_steps_give_the_rule_and_shapes_on_tensor_edges():
     rng = np.random.default_rng(10)
     W, X = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))

@@ -1,0 +1,72 @@
+"""Every error in FastAPI's shape, `{"detail": [{type, loc, msg, ctx}]}`, for every status.
+
+No error echoes the input: pydantic's `input` and `url` are dropped, `ctx` keeps only
+plain values from our own rules, and a location part that is not a valid name (say a
+dictionary key holding markup) is replaced by a placeholder.
+"""
+
+import re
+
+import orjson
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from app.engine import ExpressionError
+
+_SAFE_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]{0,40}|\[key\])$")
+_SAFE_CTX = (int, float, bool)
+
+
+def error_response(status, items, headers=None):
+    return Response(orjson.dumps({"detail": items}), status_code=status,
+                    media_type="application/json", headers=headers)
+
+
+def expression_error_item(e: ExpressionError):
+    return {"type": e.type, "loc": ["body", *e.loc], "msg": e.msg,
+            "ctx": {"start": e.start, "end": e.end, "msg_ko": e.msg_ko}}
+
+
+def _safe_loc(loc):
+    return [p if isinstance(p, int) or _SAFE_PART.match(p) else "<key>" for p in loc]
+
+
+def validation_items(errors, cap):
+    items = []
+    for err in errors[:cap]:
+        ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, _SAFE_CTX)}
+        if err["type"] == "json_invalid" and "error" in (err.get("ctx") or {}):
+            ctx["error"] = str(err["ctx"]["error"])[:200]  # the decoder's words, not the input
+        items.append({"type": err["type"], "loc": _safe_loc(err["loc"]), "msg": err["msg"],
+                      "ctx": ctx})
+    if len(errors) > cap:
+        items.append({"type": "too_many_errors", "loc": ["body"],
+                      "msg": f"{len(errors) - cap} more errors not shown", "ctx": {}})
+    return items
+
+
+_HTTP_TYPES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               413: "body_too_large", 415: "unsupported_media_type", 503: "overloaded"}
+
+
+def http_item(status, msg):
+    return {"type": _HTTP_TYPES.get(status, "http_error"), "loc": [], "msg": msg, "ctx": {}}
+
+
+def install(app, settings):
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return error_response(422, validation_items(exc.errors(), settings.max_errors))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException):
+        msg = exc.detail if isinstance(exc.detail, str) else "request failed"
+        return error_response(exc.status_code, [http_item(exc.status_code, msg)],
+                              getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # a bug; never show internals
+        return error_response(500, [{"type": "internal_error", "loc": [],
+                                     "msg": "internal error", "ctx": {}}])

@@ -1,0 +1,661 @@
+// The page: one state object, and the DOM as a function of it. Pure logic lives in js/*
+// (timeline, chain rule, formatting, i18n, share links, layout); this file wires events.
+import * as api from "./js/api.js";
+import { displayName, explain, forkInfo } from "./js/chain-rule.js";
+import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
+import { GraphView } from "./js/graph-view.js";
+import { detectLang, t } from "./js/i18n.js";
+import { layoutGraph } from "./js/layout.js";
+import { decodeState, encodeState } from "./js/share.js";
+import { keyToAction, prepare, reduceAction, stateAt } from "./js/timeline.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** A new element with text content (never HTML) and an optional class. */
+function el(tag, text = "", className = "") {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+const BASE_DELAY_MS = 700; // one step at 1× speed
+
+const state = {
+  lang: "en",
+  ops: [],
+  opsByName: new Map(),
+  sections: [],
+  examples: [],
+  example: null, // the preset whose explanation is shown
+  variables: [], // free variables of the expression, in order of first use
+  values: {}, // name -> text in the values editor
+  graph: null, // the last successful /api/graph response
+  request: null, // the request that produced it
+  k: 0,
+  playing: false,
+  timer: null,
+  error: null, // {type, msg, msg_ko, start, end, loc}
+  gradcheck: null,
+  selected: null,
+};
+
+const view = new GraphView($("graph"), { onHover: showTooltip, onSelect: selectNode });
+
+// ------------------------------------------------------------------ language and theme
+
+function tr(key, params) {
+  return t(state.lang, key, params);
+}
+
+function applyLanguage() {
+  document.documentElement.lang = state.lang;
+  for (const el of document.querySelectorAll("[data-i18n]")) el.textContent = tr(el.dataset.i18n);
+  for (const el of document.querySelectorAll("[data-i18n-title]")) {
+    el.title = tr(el.dataset.i18nTitle);
+    el.setAttribute("aria-label", tr(el.dataset.i18nTitle));
+  }
+  for (const el of document.querySelectorAll("[data-i18n-aria]")) {
+    el.setAttribute("aria-label", tr(el.dataset.i18nAria));
+  }
+  $("lang-toggle").textContent = tr("lang.toggle");
+  $("expression").placeholder = tr("expr.placeholder");
+  renderExamplesMenu();
+  renderExplanation();
+  renderError();
+  renderGradcheck();
+  renderTimeline();
+  updatePlayButton();
+}
+
+function setTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  localStorage.setItem("bpv-theme", theme);
+}
+
+// ------------------------------------------------------------------ examples
+
+function renderExamplesMenu() {
+  const select = $("examples");
+  const current = select.value;
+  select.replaceChildren();
+  const placeholder = new Option(tr("examples.choose"), "");
+  select.append(placeholder);
+  for (const section of state.sections) {
+    const group = document.createElement("optgroup");
+    group.label = section.title[state.lang] ?? section.title.en;
+    for (const ex of state.examples.filter((e) => e.section === section.id)) {
+      group.append(new Option(ex.title[state.lang] ?? ex.title.en, ex.id));
+    }
+    if (group.children.length) select.append(group);
+  }
+  const loose = state.examples.filter((e) => !state.sections.some((s) => s.id === e.section));
+  for (const ex of loose) select.append(new Option(ex.title[state.lang], ex.id));
+  select.value = current;
+}
+
+function renderExplanation() {
+  const ex = state.example;
+  $("explanation").hidden = !ex;
+  if (ex) $("explanation-text").textContent = ex.explanation[state.lang] ?? ex.explanation.en;
+}
+
+async function loadExample(id) {
+  const ex = state.examples.find((e) => e.id === id);
+  if (!ex) return;
+  state.example = ex;
+  $("examples").value = id;
+  $("expression").value = ex.expression;
+  state.values = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, valueText(v)]));
+  state.variables = Object.keys(ex.values);
+  $("output-grad").value = ex.output_grad === undefined ? "" : valueText(ex.output_grad);
+  $("expand").checked = Boolean(ex.expand);
+  renderValuesEditor();
+  renderExplanation();
+  await run();
+}
+
+function valueText(v) {
+  return typeof v === "number" ? String(v) : JSON.stringify(v);
+}
+
+// ------------------------------------------------------------------ expression and values
+
+let parseTimer = null;
+let parseSerial = 0;
+
+function onExpressionInput() {
+  clearTimeout(parseTimer);
+  parseTimer = setTimeout(refreshVariables, 200);
+}
+
+async function refreshVariables() {
+  const serial = ++parseSerial;
+  const result = await api.parseExpression($("expression").value);
+  if (serial !== parseSerial) return; // a newer edit is on its way
+  if (result.ok) {
+    state.variables = result.data.variables;
+    if (state.error?.loc?.[1] === "expression") setError(null);
+    renderValuesEditor();
+  } else if (result.status === 422) {
+    setError(api.firstError(result));
+  }
+}
+
+function renderValuesEditor() {
+  const editor = $("values-editor");
+  const focused = document.activeElement?.dataset?.name;
+  editor.replaceChildren();
+  if (!state.variables.length) {
+    editor.append(el("p", tr("values.empty"), "hint"));
+    return;
+  }
+  for (const name of state.variables) {
+    if (state.values[name] === undefined) state.values[name] = "1";
+    const row = document.createElement("div");
+    row.className = "value-row";
+    const label = el("label", name);
+    label.htmlFor = `value-${name}`;
+    const input = document.createElement("textarea");
+    input.id = `value-${name}`;
+    input.dataset.testid = `value-input-${name}`;
+    input.dataset.name = name;
+    input.rows = Math.min(6, Math.max(1, (state.values[name].match(/\],/g) || []).length + 1));
+    input.spellcheck = false;
+    input.value = state.values[name];
+    input.addEventListener("input", () => { state.values[name] = input.value; });
+    input.addEventListener("keydown", runOnEnter);
+    row.append(label, input);
+    editor.append(row);
+    if (name === focused) input.focus();
+  }
+}
+
+function runOnEnter(event) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    run();
+  }
+}
+
+/** Numbers or JSON lists from the editor; a bad entry is reported at that variable. */
+function readValues() {
+  const values = {};
+  for (const name of state.variables) {
+    const parsed = parseValue(state.values[name] ?? "");
+    if (parsed === undefined) {
+      return { error: { type: "invalid_value", loc: ["body", "values", name],
+                        msg: `${name}: ${t("en", "values.hint")}`,
+                        msg_ko: `${name}: ${t("ko", "values.hint")}` } };
+    }
+    values[name] = parsed;
+  }
+  return { values };
+}
+
+function parseValue(text) {
+  const trimmed = text.trim().replaceAll("−", "-");
+  if (trimmed === "") return undefined;
+  try {
+    const v = JSON.parse(trimmed);
+    const ok = (x) => typeof x === "number" || (Array.isArray(x) && x.length && x.every(ok));
+    return ok(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function buildRequest() {
+  const { values, error } = readValues();
+  if (error) return { error };
+  const request = { expression: $("expression").value, values, expand: $("expand").checked };
+  const seedText = $("output-grad").value.trim();
+  if (seedText) {
+    const seed = parseValue(seedText);
+    if (seed === undefined) {
+      return { error: { type: "invalid_value", loc: ["body", "output_grad"],
+                        msg: t("en", "output_grad.hint"), msg_ko: t("ko", "output_grad.hint") } };
+    }
+    request.output_grad = seed;
+  }
+  return { request };
+}
+
+// ------------------------------------------------------------------ running
+
+let runSerial = 0;
+
+async function run({ step = 0 } = {}) {
+  const { request, error } = buildRequest();
+  if (error) return setError(error);
+  stopPlaying();
+  const serial = ++runSerial;
+  $("run").disabled = true;
+  const result = await api.evaluateGraph(request);
+  $("run").disabled = false;
+  if (serial !== runSerial) return;
+  if (!result.ok) {
+    setError(api.firstError(result) ?? {
+      type: "network", msg: t("en", result.status ? "error.server" : "error.network"),
+      msg_ko: t("ko", result.status ? "error.server" : "error.network") });
+    return;
+  }
+  setError(null);
+  state.graph = result.data;
+  state.request = request;
+  state.gradcheck = null;
+  state.selected = null;
+  renderGradcheck();
+  $("details-card").hidden = true;
+  view.setGraph(state.graph, layoutGraph(state.graph));
+  renderWarnings();
+  setStep(step);
+}
+
+function setError(error) {
+  state.error = error;
+  renderError();
+}
+
+function renderError() {
+  const error = state.error;
+  $("error-message").textContent = error ? (state.lang === "ko" ? error.msg_ko : error.msg) : "";
+  const mirror = $("expression-mirror");
+  const text = $("expression").value;
+  mirror.replaceChildren();
+  for (const el of document.querySelectorAll(".value-row textarea")) el.removeAttribute("aria-invalid");
+  if (!error) return;
+  if (error.loc?.[1] === "values" && error.loc[2]) {
+    $(`value-${error.loc[2]}`)?.setAttribute("aria-invalid", "true");
+  }
+  if (typeof error.start !== "number" || error.loc?.[1] !== "expression") return;
+  // The mirror sits under the textarea with the same text; only the span is underlined.
+  const mark = document.createElement("mark");
+  mark.textContent = text.slice(error.start, error.end);
+  if (error.end <= error.start || !mark.textContent.trim()) {
+    mark.className = "eol";
+    mark.textContent = " ";
+  }
+  mirror.append(document.createTextNode(text.slice(0, error.start)), mark,
+                document.createTextNode(text.slice(Math.max(error.end, error.start))));
+}
+
+function renderWarnings() {
+  const list = $("warnings");
+  list.replaceChildren();
+  const warnings = state.graph?.warnings ?? [];
+  $("warnings-card").hidden = !warnings.length;
+  for (const w of warnings) {
+    list.append(el("li", `${nodeName(w.node)}: ${state.lang === "ko" ? w.msg_ko : w.msg}`));
+  }
+}
+
+// ------------------------------------------------------------------ timeline
+
+function setStep(k) {
+  const n = state.graph?.steps.length ?? 0;
+  state.k = Math.max(0, Math.min(n, k));
+  renderTimeline();
+  scheduleUrlUpdate();
+}
+
+function renderTimeline() {
+  const graph = state.graph;
+  const n = graph?.steps.length ?? 0;
+  $("scrub").max = String(n);
+  $("scrub").value = String(state.k);
+  $("step-counter").textContent = tr("timeline.counter", { k: state.k, n });
+  if (!graph) {
+    renderChainRule(null);
+    return;
+  }
+  const tl = stateAt(graph, state.k);
+  $("phase").textContent = tr(`phase.${tl.phase}`);
+  view.update(tl, { digits: digits() });
+  renderChainRule(explain(graph, state.k, state.lang, { digits: digits(), ops: state.ops }));
+}
+
+function renderChainRule(explanation) {
+  const box = $("chain-rule");
+  box.replaceChildren();
+  if (!explanation || explanation.kind === "idle") {
+    box.append(el("p", tr("chain.idle"), "idle"));
+    return;
+  }
+  box.append(...explanation.lines.map((line) => el("p", line)));
+  if (explanation.gate) box.append(el("p", explanation.gate, "gate"));
+}
+
+function act(action) {
+  if (!state.graph) return;
+  if (action === "toggle") return state.playing ? stopPlaying() : startPlaying();
+  stopPlaying();
+  setStep(reduceAction(state.k, state.graph.steps.length, action, prepare(state.graph).starts));
+}
+
+function startPlaying() {
+  if (!state.graph) return;
+  if (state.k >= state.graph.steps.length) setStep(0);
+  state.playing = true;
+  updatePlayButton();
+  const tick = () => {
+    if (!state.playing) return;
+    if (state.k >= state.graph.steps.length) return stopPlaying();
+    setStep(state.k + 1);
+    state.timer = setTimeout(tick, BASE_DELAY_MS / Number($("speed").value));
+  };
+  tick();
+}
+
+function stopPlaying() {
+  state.playing = false;
+  clearTimeout(state.timer);
+  updatePlayButton();
+}
+
+function updatePlayButton() {
+  const button = $("play");
+  button.textContent = state.playing ? "||" : "▶";
+  const label = tr(state.playing ? "timeline.pause" : "timeline.play");
+  button.title = label;
+  button.setAttribute("aria-label", label);
+  button.setAttribute("aria-pressed", String(state.playing));
+}
+
+function digits() {
+  return Number($("precision").value);
+}
+
+// ------------------------------------------------------------------ node details
+
+function nodeName(id) {
+  return state.graph ? displayName(state.graph, id) : id;
+}
+
+function showTooltip(node, event) {
+  const tip = $("tooltip");
+  if (!node || !state.graph) {
+    tip.hidden = true;
+    return;
+  }
+  const tl = stateAt(state.graph, state.k);
+  tip.replaceChildren();
+  tip.append(el("strong", nodeName(node.id)));
+  const rows = [
+    [tr("node.kind." + node.kind), node.op ?? ""],
+    [tr("node.shape"), formatShape(node.shape)],
+    [tr("node.value"), tl.values.has(node.id) ? formatValue(tl.values.get(node.id), 6) : "—"],
+    [tr("node.grad"), tl.grads.has(node.id) ? formatValue(tl.grads.get(node.id), 6) : "—"],
+  ];
+  tip.append(...rows.map(([k, v]) => el("div", `${k}: ${v}`, "mono")));
+  const op = state.opsByName.get(node.op);
+  if (op?.latex?.length && globalThis.katex) {
+    for (const latex of op.latex) {
+      const div = document.createElement("div");
+      try {
+        globalThis.katex.render(latex, div, { throwOnError: false, output: "html" });
+      } catch {
+        div.textContent = latex;
+      }
+      tip.append(div);
+    }
+  }
+  const wrap = $("graph").getBoundingClientRect();
+  const box = event.target.getBoundingClientRect?.() ?? wrap;
+  tip.style.left = `${Math.min(wrap.width - 260, Math.max(4, box.right - wrap.left + 8))}px`;
+  tip.style.top = `${Math.max(4, box.top - wrap.top)}px`;
+  tip.hidden = false;
+}
+
+function selectNode(node) {
+  state.selected = node.id;
+  const card = $("details-card");
+  const details = $("details");
+  $("details-title").textContent = nodeName(node.id);
+  details.replaceChildren();
+  const info = forkInfo(state.graph, node.id);
+  if (info?.isFork) {
+    const p = el("p", tr("fork.title", { name: nodeName(node.id), count: info.count }));
+    const table = document.createElement("table");
+    for (const c of info.contributions) {
+      table.append(row([`→ ${nodeName(c.target)}`, formatValue(c.value, digits())]));
+    }
+    table.append(row([tr("fork.sum"), formatValue(info.sum, digits())], true));
+    details.append(p, table);
+  } else {
+    const table = document.createElement("table");
+    table.append(row([tr("node.value"), formatValue(node.value, digits())]));
+    table.append(row([tr("node.grad"), formatValue(node.grad, digits())]));
+    details.append(table);
+  }
+  card.hidden = false;
+}
+
+function row(cells, header = false) {
+  const tr_ = document.createElement("tr");
+  for (const cell of cells) {
+    tr_.append(el(header ? "th" : "td", cell));
+  }
+  return tr_;
+}
+
+// ------------------------------------------------------------------ gradient check
+
+async function runGradcheck() {
+  if (!state.request) await run();
+  if (!state.request) return;
+  const result = await api.checkGradients(state.request);
+  state.gradcheck = result.ok ? result.data : { error: api.firstError(result) };
+  renderGradcheck();
+}
+
+function renderGradcheck() {
+  const box = $("gradcheck-result");
+  box.replaceChildren();
+  const report = state.gradcheck;
+  if (!report) return;
+  if (report.error) {
+    box.append(el("p", state.lang === "ko" ? report.error?.msg_ko : report.error?.msg, "fail"));
+    return;
+  }
+  const table = document.createElement("table");
+  table.append(row([tr("gradcheck.variable"), tr("gradcheck.backprop"), tr("gradcheck.numeric"),
+                    tr("gradcheck.rel_error")], true));
+  for (const [name, v] of Object.entries(report.variables)) {
+    const tr_ = row([name, formatValue(v.backprop, digits()), formatValue(v.numeric, digits()),
+                     formatNumber(v.max_rel_error, 2)]);
+    tr_.dataset.variable = name;
+    table.append(tr_);
+    if (v.checked < v.elements) {
+      table.append(row(["", tr("gradcheck.sampled", { checked: v.checked, elements: v.elements })]));
+    }
+  }
+  const ok = toNumber(report.max_rel_error) < 1e-5;
+  box.append(table, el("p", tr(ok ? "gradcheck.pass" : "gradcheck.fail"), `verdict ${ok ? "pass" : "fail"}`),
+             el("p", tr("gradcheck.cost", { evals: report.forward_evals }), "cost"));
+}
+
+// ------------------------------------------------------------------ share and export
+
+let urlTimer = null;
+
+function currentShareState() {
+  return { expression: $("expression").value, values: state.values,
+           outputGrad: $("output-grad").value, expand: $("expand").checked, step: state.k,
+           lang: state.lang };
+}
+
+function scheduleUrlUpdate() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(() => {
+    if (state.graph) history.replaceState(null, "", encodeState(currentShareState()));
+  }, 150);
+}
+
+async function share() {
+  const hash = encodeState(currentShareState());
+  history.replaceState(null, "", hash);
+  const url = location.href;
+  try {
+    await navigator.clipboard.writeText(url);
+  } catch {
+    // No clipboard (insecure context, headless): the address bar has the link anyway.
+  }
+  $("share").textContent = tr("share.copied");
+  setTimeout(() => { $("share").textContent = tr("share.button"); }, 1500);
+}
+
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function svgForExport() {
+  // A standalone copy: the page's computed colours inlined as one <style>, graph framed.
+  const svg = $("graph").cloneNode(true);
+  const box = state.graph ? view.layout : { width: 400, height: 300 };
+  svg.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  svg.setAttribute("viewBox", `-40 -60 ${box.width + 80} ${box.height + 120}`);
+  svg.setAttribute("width", String(box.width + 80));
+  svg.setAttribute("height", String(box.height + 120));
+  svg.querySelector(".zoom-layer")?.removeAttribute("transform");
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  const style = document.createElementNS("http://www.w3.org/2000/svg", "style");
+  style.textContent = `
+    svg { background: ${v("--panel")}; font-family: monospace; }
+    .wire { fill: none; stroke: ${v("--wire")}; stroke-width: 1.6; }
+    .wire.done { stroke: ${v("--ink")}; stroke-opacity: .55; }
+    .wire.active { stroke: ${v("--wire-active")}; stroke-width: 3; }
+    .shape { fill: ${v("--node")}; stroke: ${v("--node-line")}; stroke-width: 1.5; }
+    .op .shape { fill: ${v("--op")}; } .constant .shape { fill: ${v("--const")}; stroke-dasharray: 4 3; }
+    .active .shape { stroke: ${v("--active")}; stroke-width: 3.5; }
+    text { font-size: 12px; text-anchor: middle; fill: ${v("--ink")}; }
+    .symbol { font-size: 15px; font-weight: 600; dominant-baseline: central; }
+    .name { fill: ${v("--accent")}; font-weight: 600; }
+    .wire-label, .shape-label { fill: ${v("--muted")}; font-size: 10px; }
+    .pos { fill: ${v("--pos")}; } .neg { fill: ${v("--neg")}; } .zero { fill: ${v("--zero")}; }
+    .nan { fill: ${v("--nan")}; } .pulse { display: none; }
+    .block-box { fill: none; stroke: ${v("--accent")}; stroke-dasharray: 6 4; }
+    .block-label { fill: ${v("--accent")}; text-anchor: start; }`;
+  svg.prepend(style);
+  return new XMLSerializer().serializeToString(svg);
+}
+
+function exportSvg() {
+  download("backprop-graph.svg", new Blob([svgForExport()], { type: "image/svg+xml" }));
+}
+
+function exportPng() {
+  const source = svgForExport();
+  const image = new Image();
+  const url = URL.createObjectURL(new Blob([source], { type: "image/svg+xml" }));
+  image.onload = () => {
+    const scale = 2;
+    const canvas = document.createElement("canvas");
+    canvas.width = image.width * scale;
+    canvas.height = image.height * scale;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.drawImage(image, 0, 0);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((blob) => blob && download("backprop-graph.png", blob));
+  };
+  image.src = url;
+}
+
+function exportJson() {
+  if (!state.graph) return;
+  download("backprop-graph.json",
+           new Blob([JSON.stringify(state.graph, null, 1)], { type: "application/json" }));
+}
+
+// ------------------------------------------------------------------ wiring
+
+function wire() {
+  $("run").addEventListener("click", () => run());
+  $("expression").addEventListener("input", () => {
+    state.example = null;
+    renderExplanation();
+    renderError();
+    onExpressionInput();
+  });
+  $("expression").addEventListener("keydown", runOnEnter);
+  $("expression").addEventListener("scroll", () => {
+    $("expression-mirror").scrollTop = $("expression").scrollTop;
+  });
+  $("output-grad").addEventListener("keydown", runOnEnter);
+  $("expand").addEventListener("change", () => state.graph && run());
+  $("precision").addEventListener("change", () => { renderTimeline(); renderGradcheck(); });
+  $("examples").addEventListener("change", (e) => e.target.value && loadExample(e.target.value));
+  $("step-prev").addEventListener("click", () => act("prev"));
+  $("step-next").addEventListener("click", () => act("next"));
+  $("step-reset").addEventListener("click", () => act("start"));
+  $("step-end").addEventListener("click", () => act("end"));
+  $("jump-forward").addEventListener("click", () => act("forward"));
+  $("jump-backward").addEventListener("click", () => act("backward"));
+  $("play").addEventListener("click", () => act("toggle"));
+  $("scrub").addEventListener("input", (e) => { stopPlaying(); setStep(Number(e.target.value)); });
+  $("zoom-in").addEventListener("click", () => view.zoomBy(1.3));
+  $("zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.3));
+  $("zoom-fit").addEventListener("click", () => view.fit());
+  $("gradcheck").addEventListener("click", runGradcheck);
+  $("share").addEventListener("click", share);
+  $("export-svg").addEventListener("click", exportSvg);
+  $("export-png").addEventListener("click", exportPng);
+  $("export-json").addEventListener("click", exportJson);
+  $("lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "ko" ? "en" : "ko";
+    localStorage.setItem("bpv-lang", state.lang);
+    applyLanguage();
+    renderWarnings();
+    scheduleUrlUpdate();
+  });
+  $("theme-toggle").addEventListener("click", () => {
+    setTheme(document.documentElement.dataset.theme === "dark" ? "light" : "dark");
+  });
+  document.addEventListener("keydown", (event) => {
+    const tag = event.target.tagName;
+    if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (tag === "BUTTON" && (event.key === " " || event.key === "Enter")) return;
+    const action = keyToAction(event.key);
+    if (!action) return;
+    event.preventDefault();
+    act(action);
+  });
+  window.addEventListener("resize", () => view.fit());
+}
+
+async function init() {
+  const shared = decodeState(location.hash);
+  state.lang = shared?.lang ?? localStorage.getItem("bpv-lang") ?? detectLang(navigator.languages ?? []);
+  setTheme(localStorage.getItem("bpv-theme")
+           ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
+  wire();
+  applyLanguage();
+  const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
+  state.ops = ops.data?.ops ?? [];
+  state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
+  state.sections = examples.data?.sections ?? [];
+  state.examples = examples.data?.examples ?? [];
+  applyLanguage();
+  if (shared) {
+    $("expression").value = shared.expression ?? "";
+    state.values = { ...(shared.values ?? {}) };
+    state.variables = Object.keys(state.values);
+    $("output-grad").value = shared.outputGrad ?? "";
+    $("expand").checked = Boolean(shared.expand);
+    renderValuesEditor();
+    await refreshVariables();
+    await run({ step: shared.step ?? 0 });
+  } else if (state.examples.length) {
+    await loadExample(state.examples[0].id);
+  }
+  document.body.dataset.ready = "true";
+}
+
+init();

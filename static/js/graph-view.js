@@ -1,0 +1,248 @@
+// The graph drawn in SVG with D3: built once per result (setGraph), then restyled for each
+// timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
+// stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
+import { formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
+
+const d3 = globalThis.d3;
+const HEAT_MAX = 64; // tensors up to 8×8 are drawn as heatmaps
+const EDGE_LABELS_MAX = 80; // beyond this many edges, per-wire numbers are hover-only
+
+export class GraphView {
+  constructor(svg, { onHover, onSelect } = {}) {
+    this.svg = d3.select(svg);
+    this.onHover = onHover || (() => {});
+    this.onSelect = onSelect || (() => {});
+    this.defs = this.svg.append("defs");
+    this.root = this.svg.append("g").attr("class", "zoom-layer");
+    this.zoom = d3.zoom().scaleExtent([0.03, 8])
+      .on("zoom", (event) => this.root.attr("transform", event.transform));
+    this.svg.call(this.zoom).on("dblclick.zoom", null);
+    this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+  }
+
+  setGraph(graph, layout) {
+    this.graph = graph;
+    this.layout = layout;
+    this.nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+    this.root.selectAll("*").remove();
+    this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
+    this._drawBlocks();
+    this.wires = this._drawEdges();
+    this.nodes = this._drawNodes();
+    this.pulse = this.root.append("circle").attr("class", "pulse").attr("r", 5).attr("opacity", 0);
+    this.fit();
+  }
+
+  _drawBlocks() {
+    // Nodes that came from one expanded composite (e.g. σ) are framed together.
+    const blocks = d3.group(this.graph.nodes.filter((n) => n.block), (n) => n.block.id);
+    const pad = 14;
+    for (const [, members] of blocks) {
+      const boxes = members.map((n) => this.layout.nodes.get(n.id));
+      const x0 = d3.min(boxes, (b) => b.x - b.width / 2) - pad;
+      const x1 = d3.max(boxes, (b) => b.x + b.width / 2) + pad;
+      const y0 = d3.min(boxes, (b) => b.y - b.height / 2) - pad - 18;
+      const y1 = d3.max(boxes, (b) => b.y + b.height / 2) + pad + 14;
+      const g = this.root.append("g").attr("class", "block");
+      g.append("rect").attr("class", "block-box").attr("rx", 10)
+        .attr("x", x0).attr("y", y0).attr("width", x1 - x0).attr("height", y1 - y0);
+      g.append("text").attr("class", "block-label").attr("x", x0 + 6).attr("y", y0 + 13)
+        .text(members[0].block.op);
+    }
+  }
+
+  _drawEdges() {
+    const line = d3.line().curve(d3.curveMonotoneX);
+    const g = this.root.append("g").attr("class", "wires");
+    const wires = g.selectAll("g.edge").data(this.graph.edges, (e) => e.id).join("g")
+      .attr("class", "edge");
+    wires.append("path").attr("class", "wire")
+      .attr("id", (e) => `wire-${e.id}`)
+      .attr("d", (e) => line(this.layout.edges.get(e.id).points));
+    const labelled = wires.filter((e) => {
+      const source = this.nodeById.get(e.source);
+      return source.shape.length > 0; // shapes on tensor edges
+    });
+    labelled.append("text").attr("class", "wire-label")
+      .attr("x", (e) => midpoint(this.layout.edges.get(e.id).points)[0])
+      .attr("y", (e) => midpoint(this.layout.edges.get(e.id).points)[1] - 5)
+      .attr("text-anchor", "middle")
+      .text((e) => formatShape(this.nodeById.get(e.source).shape));
+    if (this.showEdgeLabels) {
+      // Only the wires out of a fork get their own number: there the contributions differ
+      // and add up to the node's gradient; elsewhere it would repeat the node's.
+      const outgoing = d3.rollup(this.graph.edges, (v) => v.length, (e) => e.source);
+      wires.filter((e) => outgoing.get(e.source) > 1).append("text").attr("class", "wire-grad")
+        .attr("x", (e) => startNear(this.layout.edges.get(e.id).points)[0])
+        .attr("y", (e) => startNear(this.layout.edges.get(e.id).points)[1] - 4)
+        .attr("text-anchor", "start");
+    }
+    return wires;
+  }
+
+  _drawNodes() {
+    const graph = this.graph;
+    const forks = new Set(graph.edges.map((e) => e.source)
+      .filter((id, i, all) => all.indexOf(id) !== i));
+    const g = this.root.append("g").attr("class", "nodes");
+    const nodes = g.selectAll("g.node").data(graph.nodes, (n) => n.id).join("g")
+      .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}`)
+      .attr("data-testid", "node")
+      .attr("data-node-id", (n) => n.id)
+      .attr("data-kind", (n) => n.kind)
+      .attr("data-name", (n) => n.name ?? "")
+      .attr("data-value", (n) => dataNumber(n.value))
+      .attr("data-grad", (n) => dataNumber(n.grad))
+      .attr("tabindex", 0)
+      .attr("role", "button")
+      .attr("aria-label", (n) => `${n.name ?? n.label}`)
+      .attr("transform", (n) => {
+        const p = this.layout.nodes.get(n.id);
+        return `translate(${p.x},${p.y})`;
+      })
+      .on("mouseenter focus", (event, n) => this.onHover(n, event))
+      .on("mouseleave blur", (event) => this.onHover(null, event))
+      .on("click", (event, n) => this.onSelect(n, event))
+      .on("keydown", (event, n) => {
+        if (event.key === "Enter") this.onSelect(n, event);
+      });
+
+    const boxes = this.layout.nodes;
+    nodes.each(function drawShape(n) {
+      const sel = d3.select(this);
+      const box = boxes.get(n.id);
+      if (n.kind === "op") {
+        sel.append("circle").attr("class", "shape").attr("r", box.height / 2);
+      } else {
+        sel.append("rect").attr("class", "shape").attr("rx", 7)
+          .attr("x", -box.width / 2).attr("y", -box.height / 2)
+          .attr("width", box.width).attr("height", box.height);
+      }
+      sel.append("text").attr("class", `symbol${n.label.length > 3 ? " small" : ""}`).text(n.label);
+      if (n.shape.length) {
+        sel.append("text").attr("class", "shape-label").attr("y", box.height / 2 + 28)
+          .text(formatShape(n.shape));
+      }
+      sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6);
+      sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15);
+    });
+    return nodes;
+  }
+
+  update(state, { digits = 4 } = {}) {
+    if (!this.graph) return;
+    const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
+    this.nodes.classed("active", (n) => activeNodes.has(n.id));
+    this.nodes.attr("data-state", (n) => (grads.has(n.id) ? "backward" : values.has(n.id) ? "forward" : "pending"));
+    this.nodes.select("text.val").each(function setValue(n) {
+      // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
+      const v = values.get(n.id);
+      const number = v === undefined || isTensor(v) ? "" : formatNumber(v, digits);
+      const named = n.kind === "op" && n.name;
+      const sel = d3.select(this).attr("class", `val ${v === undefined ? "" : signClass(v)}`);
+      sel.selectAll("tspan").remove();
+      sel.text(null);
+      if (named) sel.append("tspan").attr("class", "name").text(number ? `${n.name} = ` : n.name);
+      sel.append("tspan").text(number);
+    });
+    this.nodes.select("text.grd").each(function setGrad(n) {
+      const v = grads.get(n.id);
+      d3.select(this).attr("class", `grd ${v === undefined ? "" : signClass(v)}`)
+        .text(v === undefined ? "" : isTensor(v) ? "" : formatNumber(v, digits));
+    });
+    this.nodes.each(function drawHeat(n) {
+      if (!n.shape.length) return;
+      const sel = d3.select(this);
+      heatmap(sel, "heat-val", values.get(n.id), -1);
+      heatmap(sel, "heat-grad", grads.get(n.id), 1);
+    });
+    this.wires.select("path.wire")
+      .classed("active", (e) => activeEdges.has(e.id))
+      .classed("done", (e) => edgeGrads.has(e.id));
+    if (this.showEdgeLabels) {
+      this.wires.selectAll("text.wire-grad").each(function setWire(e) {
+        const v = edgeGrads.get(e.id);
+        d3.select(this).attr("class", `wire-grad ${v === undefined ? "" : signClass(v)}`)
+          .text(v === undefined || isTensor(v) ? "" : formatNumber(v, digits));
+      });
+    }
+    this._pulse(current);
+  }
+
+  _pulse(event) {
+    // The gradient travels back along the wire, from the op to its input.
+    this.pulse.interrupt().attr("opacity", 0);
+    if (!event || event.kind !== "edge" || this.reducedMotion) return;
+    const path = this.root.select(`#wire-${event.edge}`).node();
+    if (!path) return;
+    const length = path.getTotalLength();
+    this.pulse.attr("opacity", 1)
+      .transition().duration(450).ease(d3.easeCubicInOut)
+      .attrTween("transform", () => (t) => {
+        const p = path.getPointAtLength(length * (1 - t));
+        return `translate(${p.x},${p.y})`;
+      })
+      .transition().attr("opacity", 0);
+  }
+
+  fit() {
+    const { width, height } = this.svg.node().getBoundingClientRect();
+    if (!this.layout || !width || !height) return;
+    const pad = 40;
+    const w = this.layout.width + 2 * pad;
+    const h = this.layout.height + 2 * pad;
+    const k = Math.min(width / w, height / h, 1.6);
+    const tx = (width - this.layout.width * k) / 2;
+    const ty = (height - this.layout.height * k) / 2;
+    this.svg.call(this.zoom.transform, d3.zoomIdentity.translate(tx, ty).scale(k));
+  }
+
+  zoomBy(factor) {
+    this.svg.transition().duration(200).call(this.zoom.scaleBy, factor);
+  }
+
+  centerOn(nodeId) {
+    const p = this.layout?.nodes.get(nodeId);
+    if (p) this.svg.transition().duration(300).call(this.zoom.translateTo, p.x, p.y);
+  }
+}
+
+function midpoint(points) {
+  return points[Math.floor(points.length / 2)];
+}
+
+function startNear(points) {
+  // A little way along the wire from the source, where wires out of a fork fan apart.
+  const [x0, y0] = points[0];
+  const [x1, y1] = points[1];
+  const f = Math.min(1, 34 / Math.max(1, x1 - x0));
+  return [x0 + 6 + (x1 - x0) * f * 0.5, y0 + (y1 - y0) * f];
+}
+
+function dataNumber(v) {
+  // Tests read these: full precision for scalars, JSON for tensors.
+  return isTensor(v) ? JSON.stringify(v) : String(toNumber(v));
+}
+
+function heatmap(sel, cls, value, side) {
+  sel.select(`g.${cls}`).remove();
+  if (!Array.isArray(value)) return;
+  const rows = Array.isArray(value[0]) ? value : [value];
+  const n = rows.length * rows[0].length;
+  if (n > HEAT_MAX) return;
+  const flat = rows.flat().map(toNumber);
+  const max = Math.max(1e-12, ...flat.filter(Number.isFinite).map(Math.abs));
+  const cell = Math.max(4, Math.min(9, 44 / Math.max(rows.length, rows[0].length)));
+  const w = rows[0].length * cell;
+  const h = rows.length * cell;
+  const y0 = side < 0 ? -30 - h : 30;
+  const g = sel.append("g").attr("class", `heat ${cls}`)
+    .attr("transform", `translate(${-w / 2},${y0})`);
+  rows.forEach((row, i) => row.forEach((v, j) => {
+    const x = toNumber(v);
+    g.append("rect").attr("x", j * cell).attr("y", i * cell).attr("width", cell).attr("height", cell)
+      .attr("class", signClass(x))
+      .attr("fill-opacity", Number.isFinite(x) ? 0.15 + 0.85 * Math.abs(x) / max : 1)
+      .append("title").text(formatValue(v, 6));
+  }));
+}
