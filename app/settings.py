@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     max_total_elements: int = _L.max_total_elements
     max_flops: float = _L.max_flops
     max_gradcheck_evals: int = _L.max_gradcheck_evals
+    max_train_steps: int = 10_000  # updates in one training request (time_s bounds it too)
 
     # HTTP
     max_body_bytes: int = 32 * 1024 * 1024  # a 512×512 matmul's inputs are ~11 MB of JSON

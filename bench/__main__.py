@@ -23,7 +23,8 @@ BENCHMARKS = [
     "bench.engine_bench",
     "bench.api_bench",        # API over HTTP
     "bench.load_bench",       # load test over HTTP (wrk)
-    # "bench.browser_bench",  # browser rendering (later)
+    "bench.page_bench",       # the page in headless Chromium
+    "bench.train_bench",      # training over HTTP
 ]
 
 

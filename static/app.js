@@ -3,11 +3,12 @@
 import * as api from "./js/api.js";
 import { displayName, explain, forkInfo } from "./js/chain-rule.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
-import { GraphView } from "./js/graph-view.js";
+import { GraphView, layoutOptions } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
 import { layoutGraph } from "./js/layout.js";
 import { decodeState, encodeState } from "./js/share.js";
 import { keyToAction, prepare, reduceAction, stateAt } from "./js/timeline.js";
+import { TrainPanel } from "./js/train-panel.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -40,6 +41,18 @@ const state = {
 };
 
 const view = new GraphView($("graph"), { onHover: showTooltip, onSelect: selectNode });
+const trainPanel = new TrainPanel($("train-panel"), {
+  getProblem: () => {
+    const { values, error } = readValues();
+    return error ? { error } : { expression: $("expression").value, values, variables: state.variables };
+  },
+  applyParams: async (params) => {
+    for (const [name, value] of Object.entries(params)) state.values[name] = valueText(value);
+    renderValuesEditor();
+    await run({ step: state.graph?.steps.length ?? 0 });
+  },
+  t: (key, params) => tr(key, params),
+});
 
 // ------------------------------------------------------------------ language and theme
 
@@ -65,6 +78,7 @@ function applyLanguage() {
   renderGradcheck();
   renderTimeline();
   updatePlayButton();
+  trainPanel.setLanguage();
 }
 
 function setTheme(theme) {
@@ -111,6 +125,7 @@ async function loadExample(id) {
   $("expand").checked = Boolean(ex.expand);
   renderValuesEditor();
   renderExplanation();
+  trainPanel.setPreset(ex.train ?? null);
   await run();
 }
 
@@ -246,7 +261,7 @@ async function run({ step = 0 } = {}) {
   state.selected = null;
   renderGradcheck();
   $("details-card").hidden = true;
-  view.setGraph(state.graph, layoutGraph(state.graph));
+  view.setGraph(state.graph, layoutGraph(state.graph, layoutOptions(state.graph)));
   renderWarnings();
   setStep(step);
 }
@@ -537,7 +552,7 @@ function svgForExport() {
     text { font-size: 12px; text-anchor: middle; fill: ${v("--ink")}; }
     .symbol { font-size: 15px; font-weight: 600; dominant-baseline: central; }
     .name { fill: ${v("--accent")}; font-weight: 600; }
-    .wire-label, .shape-label { fill: ${v("--muted")}; font-size: 10px; }
+    .wire-label { fill: ${v("--muted")}; font-size: 10px; }
     .pos { fill: ${v("--pos")}; } .neg { fill: ${v("--neg")}; } .zero { fill: ${v("--zero")}; }
     .nan { fill: ${v("--nan")}; } .pulse { display: none; }
     .block-box { fill: none; stroke: ${v("--accent")}; stroke-dasharray: 6 4; }

@@ -6,19 +6,25 @@ Returns (status, JSON bytes); nothing here raises for bad input.
 """
 
 import dataclasses
+import math
 import sys
+import time
 import traceback
 
 import orjson
 from pydantic import ValidationError
 
-from app.engine import ExpressionError, evaluate, gradcheck
+from app.engine import ExpressionError, Trainer, evaluate, gradcheck, landscape
 
 from .encoding import dumps, dumps_graph
 from .errors import expression_error_item, validation_items
-from .schemas import GradcheckRequest, GraphRequest
+from .schemas import GradcheckRequest, GraphRequest, LandscapeRequest, TrainRequest
 
-REQUESTS = {"graph": GraphRequest, "gradcheck": GradcheckRequest}
+REQUESTS = {"graph": GraphRequest, "gradcheck": GradcheckRequest, "train": TrainRequest,
+            "landscape": LandscapeRequest}
+DETAIL_STEPS = 100  # detail=True puts every update's arithmetic in the history
+TRACK_NUMBERS = 16  # track=True puts the params in every history entry
+FLUSH_S = 0.05  # a streamed history is sent in pieces at most this old
 
 # Within these limits a graph request takes a few milliseconds at most, so it is answered in
 # the server process without the hop to a worker. Anything larger, and every gradient check
@@ -28,19 +34,68 @@ SMALL = {"max_chars": 2_000, "max_nodes": 2_000, "max_total_elements": 100_000,
          "max_flops": 1e7}
 
 
-def _graph(request, settings, limits):
+def _graph(request, settings, limits, emit=None):
     result = evaluate(request.expression, request.values, request.output_grad, request.expand,
                       limits)
     return 200, dumps_graph(request.expression, result, settings.max_tensor_elements)
 
 
-def _gradcheck(request, settings, limits):
+def _gradcheck(request, settings, limits, emit=None):
     report = gradcheck(request.expression, request.values, request.eps, request.output_grad,
                        request.expand, limits)
     return 200, dumps(report, settings.max_tensor_elements)
 
 
-JOBS = {"graph": _graph, "gradcheck": _gradcheck}
+def _train(request, settings, limits, emit=None):
+    """Train; with `emit`, stream the history as NDJSON lines while it grows.
+
+    Training stops by itself, with "stopped": "time_limit", shortly before the worker's hard
+    time bound, so a long run still answers with what it learned.
+    """
+    if request.steps > settings.max_train_steps:
+        return _error(422, [{"type": "limit_exceeded", "loc": ["body", "steps"], "ctx": {},
+                             "msg": f"at most {settings.max_train_steps} steps per request"}])
+    if request.detail and request.steps > DETAIL_STEPS:
+        return _error(422, [{"type": "limit_exceeded", "loc": ["body", "steps"], "ctx": {},
+                             "msg": f"detail is available for at most {DETAIL_STEPS} steps"}])
+    trainer = Trainer(request.expression, request.values, request.params,
+                      request.optimizer.model_dump(), request.l2,
+                      request.batch.model_dump() if request.batch else None, limits)
+    if request.track and sum(trainer.values[p].size for p in trainer.params) > TRACK_NUMBERS:
+        return _error(422, [{"type": "limit_exceeded", "loc": ["body", "track"], "ctx": {},
+                             "msg": f"track is available for at most {TRACK_NUMBERS} "
+                                    "parameter numbers"}])
+    deadline = time.monotonic() + 0.8 * settings.timeout_s
+    history, stopped, pending, flushed = [], None, [], time.monotonic()
+    limit = settings.max_tensor_elements
+    for _ in range(request.steps):
+        entry = trainer.step(request.detail, request.track)
+        history.append(entry)
+        now = time.monotonic()
+        if emit:
+            pending.append(dumps(entry, limit) + b"\n")
+            if now - flushed > FLUSH_S:
+                emit(b"".join(pending))
+                pending, flushed = [], now
+        if not math.isfinite(entry["loss"]):
+            stopped = "diverged"
+            break
+        if now > deadline:
+            stopped = "time_limit"
+            break
+    final = {"params": trainer.current_params(), "stopped": stopped}
+    if emit:
+        return 200, b"".join(pending) + dumps({"done": True, **final}, limit) + b"\n"
+    return 200, dumps({"history": history, **final}, limit)
+
+
+def _landscape(request, settings, limits, emit=None):
+    grid = landscape(request.expression, request.values, request.params, request.ranges,
+                     request.resolution, limits)
+    return 200, dumps(grid, settings.max_tensor_elements)
+
+
+JOBS = {"graph": _graph, "gradcheck": _gradcheck, "train": _train, "landscape": _landscape}
 
 
 def _error(status, items):
@@ -62,12 +117,13 @@ def _validate(name, body, settings):
         return _error(422, validation_items(errors, settings.max_errors))
 
 
-def handle(name, body, settings):
+def handle(name, body, settings, emit=None):
+    """(status, bytes); a streaming job first hands pieces of its body to `emit`."""
     request = _validate(name, body, settings)
     if isinstance(request, tuple):
         return request
     try:
-        return JOBS[name](request, settings, settings.limits())
+        return JOBS[name](request, settings, settings.limits(), emit)
     except ExpressionError as e:
         return _error(422, [expression_error_item(e)])
     except MemoryError:

@@ -3,7 +3,7 @@
 import functools
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from app.engine import OPS, ExpressionError, parse
 from app.examples import SECTIONS, get_examples
@@ -11,7 +11,8 @@ from app.examples import SECTIONS, get_examples
 from . import jobs
 from .errors import error_response, expression_error_item, http_item
 from .schemas import (ErrorResponse, GradcheckRequest, GradcheckResponse, GraphRequest,
-                      GraphResponse, ParseRequest, ParseResponse)
+                      GraphResponse, LandscapeRequest, LandscapeResponse, ParseRequest,
+                      ParseResponse, TrainRequest, TrainResponse)
 from .strict_json import StrictJSONRoute
 from .workers import Overloaded, TimeLimit, WorkerDied
 
@@ -49,7 +50,7 @@ def _request_body(model, examples):
         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples}}}}
 
 
-REQUEST_MODELS = (GraphRequest, GradcheckRequest)
+REQUEST_MODELS = (GraphRequest, GradcheckRequest, TrainRequest, LandscapeRequest)
 
 
 async def _run(request: Request, job: str):
@@ -60,17 +61,21 @@ async def _run(request: Request, job: str):
         return Response(small[1], status_code=small[0], media_type="application/json")
     try:
         status, content = await request.app.state.pool.run(job, body)
-    except Overloaded:
+    except (Overloaded, TimeLimit, WorkerDied) as e:
+        return _pool_error(e, settings)
+    return Response(content, status_code=status, media_type="application/json")
+
+
+def _pool_error(error, settings):
+    if isinstance(error, Overloaded):
         return error_response(503, [http_item(503, "the server is busy; retry shortly")],
                               {"Retry-After": "1"})
-    except TimeLimit:
+    if isinstance(error, TimeLimit):
         return error_response(422, [{"type": "limit_exceeded", "loc": ["body"], "ctx": {},
                                      "msg": f"the computation took longer than "
                                             f"{settings.timeout_s} s"}])
-    except WorkerDied:
-        return error_response(500, [{"type": "internal_error", "loc": [], "ctx": {},
-                                     "msg": "internal error"}])
-    return Response(content, status_code=status, media_type="application/json")
+    return error_response(500, [{"type": "internal_error", "loc": [], "ctx": {},
+                                 "msg": "internal error"}])
 
 
 @router.post("/api/graph", response_model=GraphResponse, responses=_ERRORS,
@@ -87,6 +92,68 @@ async def graph(request: Request):
 async def gradcheck(request: Request):
     """Per variable: backprop and numeric gradients, the max relative error, and the cost."""
     return await _run(request, "gradcheck")
+
+
+_TRAINING = {
+    "linear_regression": {
+        "summary": "Linear regression with MSE, plain gradient descent",
+        "value": {"expression": "mse(w * X + b, Y)",
+                  "values": {"w": 0, "b": 0, "X": [[-1, -0.5, 0, 0.5, 1]],
+                             "Y": [[-1, 0, 1, 2, 3]]},
+                  "params": ["w", "b"], "optimizer": {"name": "sgd", "lr": 0.5},
+                  "steps": 50}},
+    "adam_minibatch": {
+        "summary": "Adam on minibatches of 2 columns, with L2",
+        "value": {"expression": "mse(w * X + b, Y)",
+                  "values": {"w": 0, "b": 0, "X": [[-1, -0.5, 0, 0.5, 1]],
+                             "Y": [[-1, 0, 1, 2, 3]]},
+                  "params": ["w", "b"], "optimizer": {"name": "adam", "lr": 0.1},
+                  "l2": 0.01, "steps": 100, "batch": {"size": 2, "data": ["X", "Y"]}}},
+}
+NDJSON = "application/x-ndjson"
+
+
+@router.post("/api/train", response_model=TrainResponse, responses=_ERRORS,
+             openapi_extra=_request_body(TrainRequest, _TRAINING),
+             summary="Train parameters by gradient descent (sgd, momentum, adam)")
+async def train(request: Request):
+    """The loss before each update, the gradient norm and the final params. With
+    `Accept: application/x-ndjson` the history arrives line by line while it trains, and
+    the last line is `{"done": true, "params": …, "stopped": …}`."""
+    if NDJSON not in request.headers.get("accept", ""):
+        return await _run(request, "train")
+    settings = request.app.state.settings
+    messages = request.app.state.pool.stream("train", await request.body())
+    first = await anext(messages)
+    if first[0] == "error":
+        return _pool_error(first[1], settings)
+    if first[0] == "done":
+        return Response(first[2], status_code=first[1],
+                        media_type=NDJSON if first[1] == 200 else "application/json")
+
+    async def lines():
+        yield first[1]
+        async for message in messages:
+            if message[0] == "piece":
+                yield message[1]
+            elif message[0] == "done":
+                yield message[2]
+            else:  # the pool gave up mid-stream: say so on the last line
+                yield _pool_error(message[1], settings).body + b"\n"
+
+    return StreamingResponse(lines(), media_type=NDJSON)
+
+
+@router.post("/api/landscape", response_model=LandscapeResponse, responses=_ERRORS,
+             openapi_extra=_request_body(LandscapeRequest, {"regression": {
+                 "summary": "The MSE of a line over (w, b)",
+                 "value": {"expression": "mse(w * X + b, Y)",
+                           "values": {"w": 0, "b": 0, "X": [[-1, 0, 1]], "Y": [[-1, 1, 3]]},
+                           "params": ["w", "b"], "ranges": {"w": [-1, 4], "b": [-2, 3]},
+                           "resolution": 21}}}),
+             summary="The loss over a grid of two scalar parameters (for contour plots)")
+async def loss_landscape(request: Request):
+    return await _run(request, "landscape")
 
 
 @router.post("/api/parse", response_model=ParseResponse, responses=_ERRORS,

@@ -70,6 +70,53 @@ class GradcheckRequest(GraphRequest):
     eps: float = Field(1e-6, gt=0, lt=1, description="Step h of the central difference.")
 
 
+class Optimizer(BaseModel):
+    model_config = _STRICT
+
+    name: Literal["sgd", "momentum", "adam"]
+    lr: float = Field(gt=0, description="Learning rate η.")
+    momentum: float | None = Field(None, ge=0, lt=1, description="μ (momentum; default 0.9).")
+    beta1: float | None = Field(None, ge=0, lt=1, description="β1 (adam; default 0.9).")
+    beta2: float | None = Field(None, ge=0, lt=1, description="β2 (adam; default 0.999).")
+    eps: float | None = Field(None, gt=0, description="ε (adam; default 1e-8).")
+
+
+class Batch(BaseModel):
+    model_config = _STRICT
+
+    size: int = Field(ge=1, description="Columns (samples) per update.")
+    data: list[Name] = Field(min_length=1, description="The data variables to slice.")
+
+
+class TrainRequest(BaseModel):
+    model_config = _STRICT
+
+    expression: str = Field(description="A program whose output is the scalar loss.")
+    values: dict[Name, Tensor] = Field(default_factory=dict,
+                                       description="Initial values of every variable.")
+    params: list[Name] = Field(min_length=1, description="The variables to train.")
+    optimizer: Optimizer
+    l2: float = Field(0.0, ge=0, description="λ: the loss gets + λ·Σ‖p‖² over the params.")
+    steps: int = Field(ge=1, description="Number of updates (at most BPV_MAX_TRAIN_STEPS).")
+    batch: Batch | None = None
+    detail: bool = Field(False, description="Include each update's arithmetic "
+                                            "(param, grad, m, v, new); at most 100 steps.")
+    track: bool = Field(False, description="Include the params each loss was measured at "
+                                           "(for drawing paths; at most 16 numbers).")
+
+
+class LandscapeRequest(BaseModel):
+    model_config = _STRICT
+
+    expression: str = Field(description="A program whose output is the scalar loss.")
+    values: dict[Name, Tensor] = Field(default_factory=dict)
+    params: list[Name] = Field(min_length=2, max_length=2,
+                               description="The two scalar variables spanning the grid.")
+    ranges: dict[Name, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        description="[low, high] for each of the two params.")
+    resolution: int = Field(41, ge=2, le=101, description="Grid points per axis.")
+
+
 # ---- responses (documentation and schema checks; the routes send pre-encoded JSON)
 
 NonFinite = Literal["NaN", "Infinity", "-Infinity"]
@@ -146,6 +193,27 @@ class GradcheckResponse(BaseModel):
     forward_evals: int
     backward_passes: int
     eps: float
+
+
+class TrainStep(BaseModel):
+    step: int
+    loss: Number
+    grad_norm: Number
+    batch: list[int] | None = None
+    update: dict[str, dict[str, Value]] | None = None
+    params: dict[str, Value] | None = None
+
+
+class TrainResponse(BaseModel):
+    history: list[TrainStep]
+    params: dict[str, Value]
+    stopped: Literal["diverged", "time_limit"] | None
+
+
+class LandscapeResponse(BaseModel):
+    x: list[float]
+    y: list[float]
+    loss: list[list[Number]] = Field(description="loss[j][i] is the loss at (x[i], y[j]).")
 
 
 class ErrorItem(BaseModel):

@@ -13,6 +13,7 @@ replaced the same way, and its request gets 500.
 import asyncio
 import multiprocessing
 import resource
+import time
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no fork of a process running threads
 
@@ -41,10 +42,11 @@ def _serve(conn, settings):
     conn.send("ready")
     while True:
         try:
-            name, body = conn.recv()
+            name, body, stream = conn.recv()
         except EOFError:
             return
-        conn.send(jobs.handle(name, body, settings))
+        emit = (lambda piece: conn.send(("piece", piece))) if stream else None
+        conn.send(("done", *jobs.handle(name, body, settings, emit)))
 
 
 class _Worker:
@@ -54,16 +56,25 @@ class _Worker:
         self.process = _CONTEXT.Process(target=_serve, args=(child, settings), daemon=True)
         self.process.start()
         child.close()
-        if not self.conn.poll(_STARTUP_S) or self.conn.recv() != "ready":
+        try:
+            ready = self.conn.poll(_STARTUP_S) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
             self.kill()
             raise WorkerDied
 
-    def call(self, name, body, timeout):
-        """Blocking: run one job. Raises TimeLimit or WorkerDied, having killed the process."""
+    def call(self, name, body, timeout, on_piece=None):
+        """Blocking: run one job, passing streamed pieces to `on_piece`; (status, bytes).
+        Raises TimeLimit or WorkerDied, having killed the process."""
+        deadline = time.monotonic() + timeout
         try:
-            self.conn.send((name, body))
-            if self.conn.poll(timeout):
-                return self.conn.recv()
+            self.conn.send((name, body, on_piece is not None))
+            while self.conn.poll(max(0.0, deadline - time.monotonic())):
+                message = self.conn.recv()
+                if message[0] == "done":
+                    return message[1], message[2]
+                on_piece(message[1])
         except (EOFError, OSError):
             self.kill()
             raise WorkerDied from None
@@ -96,8 +107,9 @@ class WorkerPool:
             await asyncio.to_thread(worker.kill)
         self._idle = []
 
-    async def run(self, name, body):
-        """(status, JSON bytes) of a job; raises Overloaded, TimeLimit or WorkerDied."""
+    async def run(self, name, body, on_piece=None):
+        """(status, JSON bytes) of a job; raises Overloaded, TimeLimit or WorkerDied.
+        `on_piece` receives a streaming job's pieces, in a worker thread."""
         s = self.settings
         if self._waiting >= s.max_queue:
             raise Overloaded
@@ -110,7 +122,7 @@ class WorkerPool:
             self._waiting -= 1
         worker = self._idle.pop()
         try:
-            result = await asyncio.to_thread(worker.call, name, body, s.timeout_s)
+            result = await asyncio.to_thread(worker.call, name, body, s.timeout_s, on_piece)
         except (TimeLimit, WorkerDied):
             # Answer now; the slot comes back once a fresh worker is warm, so the next
             # request never pays for its start-up out of its own time budget.
@@ -121,6 +133,31 @@ class WorkerPool:
         self._idle.append(worker)
         self._slots.release()
         return result
+
+    async def stream(self, name, body):
+        """Async iterator over a streaming job: ("piece", bytes)… then ("done", status,
+        bytes), or ("error", exception) if the pool could not finish it."""
+        loop = asyncio.get_running_loop()
+        queue = asyncio.Queue()
+
+        async def produce():
+            try:
+                status, content = await self.run(
+                    name, body, lambda piece: loop.call_soon_threadsafe(queue.put_nowait,
+                                                                        ("piece", piece)))
+                queue.put_nowait(("done", status, content))
+            except (Overloaded, TimeLimit, WorkerDied) as e:
+                queue.put_nowait(("error", e))
+
+        task = asyncio.create_task(produce())
+        try:
+            while True:
+                message = await queue.get()
+                yield message
+                if message[0] != "piece":
+                    return
+        finally:
+            await task
 
     async def _replace(self):
         while True:

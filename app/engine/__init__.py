@@ -1,4 +1,4 @@
-"""The engine: the expression language, ops, graph, autodiff, gradient check.
+"""The engine: the expression language, ops, graph, autodiff, gradient check, optimizers.
 
 Pure Python + numpy; nothing here imports a web framework.
 """
@@ -8,7 +8,8 @@ from .evaluate import Result, evaluate
 from .gradcheck import gradcheck
 from .limits import DEFAULT_LIMITS, Limits
 from .ops import OPS
+from .optim import OPTIMIZERS, Trainer, landscape, train
 from .parser import Program, parse
 
-__all__ = ["evaluate", "gradcheck", "parse", "ExpressionError", "Limits", "DEFAULT_LIMITS",
-           "OPS", "Result", "Program"]
+__all__ = ["evaluate", "gradcheck", "train", "Trainer", "landscape", "parse", "ExpressionError", "Limits",
+           "DEFAULT_LIMITS", "OPS", "OPTIMIZERS", "Result", "Program"]

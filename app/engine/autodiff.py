@@ -44,12 +44,12 @@ def op_nodes(g):
     return [i for i in range(len(kinds)) if kinds[i] is OP]
 
 
-def backward(g, vals, seed, ids):
+def backward(g, vals, seed, ids=None):
     """Gradients of the output w.r.t. every node, per-edge contributions, and the events.
 
-    Events: the seed, then for each op node in reverse topological order one event per
-    argument. A node's gradient is complete when it is reached, because every node that
-    consumes it has a larger id and was handled before.
+    Events (recorded when node `ids` are given): the seed, then for each op node in reverse
+    topological order one event per argument. A node's gradient is complete when it is
+    reached, because every node that consumes it has a larger id and was handled before.
     """
     ops, args, shapes = g.ops, g.args, g.shapes
     n = len(g)
@@ -58,7 +58,8 @@ def backward(g, vals, seed, ids):
     order = op_nodes(g)
     e_end = sum(len(args[i]) for i in order)  # edges are numbered in forward order
     contributions = [None] * e_end
-    events = [{"phase": "backward", "kind": "seed", "node": ids[g.output], "grad": seed}]
+    trace = ids is not None
+    events = [{"phase": "backward", "kind": "seed", "node": ids[g.output], "grad": seed}] if trace else []
     add = events.append
     with np.errstate(all="ignore"):
         for i in reversed(order):
@@ -82,13 +83,16 @@ def backward(g, vals, seed, ids):
                     locals_, contribs = _fallback_edges(op, [vals[j] for j in ins], out, gi)
             else:
                 locals_, contribs = _tensor_edges(g, i, gi, out, vals)
-            target = ids[i]
+            target = ids[i] if trace else None
             e = e_end = e_end - len(ins)
             for k, j in enumerate(ins):
                 c = contribs[k]
                 acc = grads[j]
                 acc = grads[j] = c if acc is None else acc + c
                 contributions[e] = c
+                if not trace:
+                    e += 1
+                    continue
                 local = locals_[k]
                 event = {"phase": "backward", "kind": "edge", "edge": e, "source": ids[j],
                          "target": target, "index": k, "upstream": gi, "local": local,

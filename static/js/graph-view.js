@@ -119,12 +119,12 @@ export class GraphView {
           .attr("width", box.width).attr("height", box.height);
       }
       sel.append("text").attr("class", `symbol${n.label.length > 3 ? " small" : ""}`).text(n.label);
-      if (n.shape.length) {
-        sel.append("text").attr("class", "shape-label").attr("y", box.height / 2 + 28)
-          .text(formatShape(n.shape));
-      }
-      sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6);
-      sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15);
+      // Small tensors get a heatmap between the node and its label, above for the value
+      // and below for the gradient; the layout left room for them (layoutOptions).
+      const heat = heatGeometry(n.shape);
+      const room = heat ? heat.height + 4 : 0;
+      sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6 - room);
+      sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15 + room);
     });
     return nodes;
   }
@@ -137,7 +137,7 @@ export class GraphView {
     this.nodes.select("text.val").each(function setValue(n) {
       // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
       const v = values.get(n.id);
-      const number = v === undefined || isTensor(v) ? "" : formatNumber(v, digits);
+      const number = labelFor(n, v, digits);
       const named = n.kind === "op" && n.name;
       const sel = d3.select(this).attr("class", `val ${v === undefined ? "" : signClass(v)}`);
       sel.selectAll("tspan").remove();
@@ -147,8 +147,8 @@ export class GraphView {
     });
     this.nodes.select("text.grd").each(function setGrad(n) {
       const v = grads.get(n.id);
-      d3.select(this).attr("class", `grd ${v === undefined ? "" : signClass(v)}`)
-        .text(v === undefined ? "" : isTensor(v) ? "" : formatNumber(v, digits));
+      d3.select(this).attr("class", `grd ${v === undefined || isTensor(v) ? "" : signClass(v)}`)
+        .text(labelFor(n, v, digits));
     });
     this.nodes.each(function drawHeat(n) {
       if (!n.shape.length) return;
@@ -224,18 +224,44 @@ function dataNumber(v) {
   return isTensor(v) ? JSON.stringify(v) : String(toNumber(v));
 }
 
+/** Cell size and extent of a tensor's heatmap, or null when it is drawn as text. */
+export function heatGeometry(shape) {
+  if (!shape.length) return null;
+  const rows = shape.length === 2 ? shape[0] : 1;
+  const cols = shape[shape.length - 1];
+  if (rows * cols > HEAT_MAX) return null;
+  const cell = Math.max(4, Math.min(9, 44 / Math.max(rows, cols)));
+  return { rows, cols, cell, width: cols * cell, height: rows * cell };
+}
+
+/** Layout options that leave room for the heatmaps above and below tensor nodes. */
+export function layoutOptions(graph) {
+  const tallest = Math.max(0, ...graph.nodes.map((n) => heatGeometry(n.shape)?.height ?? 0));
+  return tallest ? { labelRoom: 18 + tallest + 4 } : {};
+}
+
+function labelFor(node, v, digits) {
+  // Numbers as text; a small tensor is its heatmap; a large one is its shape and range.
+  if (v === undefined) return "";
+  if (!isTensor(v)) return formatNumber(v, digits);
+  if (heatGeometry(node.shape)) return "";
+  if (!Array.isArray(v)) return formatValue(v, 3);
+  const flat = v.flat().map(toNumber).filter(Number.isFinite);
+  const range = flat.length ? `${formatNumber(Math.min(...flat), 3)} … ${formatNumber(Math.max(...flat), 3)}` : "";
+  return `${formatShape(node.shape)}: ${range}`;
+}
+
 function heatmap(sel, cls, value, side) {
   sel.select(`g.${cls}`).remove();
-  if (!Array.isArray(value)) return;
+  const box = sel.datum();
+  const geometry = heatGeometry(box.shape);
+  if (!Array.isArray(value) || !geometry) return;
   const rows = Array.isArray(value[0]) ? value : [value];
-  const n = rows.length * rows[0].length;
-  if (n > HEAT_MAX) return;
   const flat = rows.flat().map(toNumber);
   const max = Math.max(1e-12, ...flat.filter(Number.isFinite).map(Math.abs));
-  const cell = Math.max(4, Math.min(9, 44 / Math.max(rows.length, rows[0].length)));
-  const w = rows[0].length * cell;
-  const h = rows.length * cell;
-  const y0 = side < 0 ? -30 - h : 30;
+  const { cell, width: w, height: h } = geometry;
+  const half = sel.select(".shape").node().getBBox().height / 2;
+  const y0 = side < 0 ? -half - 4 - h : half + 4;
   const g = sel.append("g").attr("class", `heat ${cls}`)
     .attr("transform", `translate(${-w / 2},${y0})`);
   rows.forEach((row, i) => row.forEach((v, j) => {
