@@ -60,6 +60,10 @@ SIZES = ((300, 0.5), (2000, 1.5))  # (target node count, layout+draw target in s
 STEP_TARGET = 50.0  # rendered steps per second
 STEP_PASSES = 5
 TIMEOUT_MS = 60_000
+# CDP Performance.getMetrics of the renderer's main thread (seconds, cumulative): time in
+# tasks (wall), split into script / style / layout; ThreadTime is its CPU time.
+METRICS = ("TaskDuration", "ScriptDuration", "RecalcStyleDuration", "LayoutDuration",
+           "ThreadTime")
 
 
 # --- programs ----------------------------------------------------------------------------------
@@ -105,9 +109,10 @@ const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => res
 
 JS_LAYOUT_DRAW = """async ({ body }) => {
 """ + _AFTER_PAINT + """
-  const [{ layoutGraph }, { GraphView }, { stateAt }] = await Promise.all([
+  const [{ layoutGraph }, viewModule, { stateAt }] = await Promise.all([
     import("/static/js/layout.js"), import("/static/js/graph-view.js"),
     import("/static/js/timeline.js")]);
+  const { GraphView, layoutOptions } = viewModule;  // as app.js calls them
   const response = await fetch("/api/graph", {
     method: "POST", headers: { "Content-Type": "application/json" }, body });
   const text = await response.text();
@@ -121,7 +126,7 @@ JS_LAYOUT_DRAW = """async ({ body }) => {
   old.replaceWith(svg);
   try {
     const t0 = performance.now();
-    const layout = layoutGraph(graph);
+    const layout = layoutGraph(graph, layoutOptions ? layoutOptions(graph) : {});
     const t1 = performance.now();
     const view = new GraphView(svg);
     view.setGraph(graph, layout);
@@ -162,6 +167,16 @@ JS_ARM_RUN = """() => {
     observer.observe(root, { childList: true });
   });
   window.__pageBench = bench;
+}"""
+
+JS_MARK_VALUES = """() => {
+  for (const el of document.querySelectorAll("#values-editor > *")) el.__pageBenchStale = true;
+}"""
+
+JS_VALUES_READY = """(names) => {
+  const rows = [...document.querySelectorAll("#values-editor > *")];
+  return rows.length > 0 && !rows.some((el) => el.__pageBenchStale)
+    && names.every((n) => document.querySelector(`[data-testid=value-input-${n}]`));
 }"""
 
 JS_RUN_RESULT = """async (timeoutMs) => {
@@ -234,6 +249,14 @@ def _med(xs):
     return statistics.median(xs)
 
 
+def _metrics_line(ms: list[dict]) -> str:
+    m = {k: _med([x[k] for x in ms]) for k in METRICS}
+    other = m["TaskDuration"] - m["ScriptDuration"] - m["RecalcStyleDuration"] - m["LayoutDuration"]
+    return (f"tasks {m['TaskDuration']:.1f} = script {m['ScriptDuration']:.1f} + style "
+            f"{m['RecalcStyleDuration']:.1f} + layout {m['LayoutDuration']:.1f} + other (paint, "
+            f"GC, ...) {other:.1f}; CPU {m['ThreadTime']:.1f}")
+
+
 def run(runs: int = 9, log=print) -> list[Outcome]:
     from playwright.sync_api import sync_playwright
 
@@ -274,8 +297,22 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                 return 1000 / d[d.length >> 1]; }""")
             log(f"  display rate (rAF, idle page): {hz:.1f} Hz")
 
+            cdp.send("Performance.enable")
+
             def gc():
                 cdp.send("HeapProfiler.collectGarbage")
+
+            def metrics():
+                m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
+                return {k: m.get(k, 0.0) * 1e3 for k in METRICS}
+
+            def measured(fn, *args):
+                """fn's result with the renderer main thread's metric deltas (ms) added."""
+                m0 = metrics()
+                r = fn(*args)
+                m1 = metrics()
+                r["metrics"] = {k: m1[k] - m0[k] for k in METRICS}
+                return r
 
             def layout_draw(case, rep):
                 body = _request_body(f"{case['text']}# layout {rep}\n", case["values"])
@@ -283,12 +320,12 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
 
             def end_to_end(case, rep):
                 text = f"{case['text']}# run {rep}\n"
-                with page.expect_response(lambda r: r.url.endswith("/api/parse")
-                                          and r.request.method == "POST"):
-                    page.fill("[data-testid=expression-input]", text)
-                page.wait_for_function(
-                    "names => names.every((n) => document.querySelector("
-                    "`[data-testid=value-input-${n}]`))", arg=list(case["values"]))
+                # The page re-renders the value inputs once /api/parse has answered; filling
+                # them before that could type into a replaced input. Mark the current ones,
+                # type the expression, wait for fresh inputs for every variable.
+                page.evaluate(JS_MARK_VALUES)
+                page.fill("[data-testid=expression-input]", text)
+                page.wait_for_function(JS_VALUES_READY, arg=list(case["values"]))
                 for name, v in case["values"].items():
                     page.fill(f"[data-testid=value-input-{name}]", repr(v))
                 gc()
@@ -319,7 +356,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                 order = cases if rep % 2 == 0 else cases[::-1]
                 for case in order:
                     gc()
-                    r = layout_draw(case, rep)
+                    r = measured(layout_draw, case, rep)
                     if r["drawn"] != r["nodes"]:
                         raise VerificationError(f"drew {r['drawn']} of {r['nodes']} nodes")
                     case["layout"].append(r)
@@ -335,7 +372,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
             passes = []
             for _ in range(STEP_PASSES):
                 gc()
-                passes.append(page.evaluate(JS_STEPPING))
+                passes.append(measured(page.evaluate, JS_STEPPING))
         finally:
             browser.close()
         server_log = srv.log_text()
@@ -357,6 +394,8 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
             f"{_med([x['frameMs'] for x in L]):.1f}; JSON.parse "
             f"{_med([x['parseMs'] for x in L]):.1f} (not counted); double-rAF reading "
             f"{_med([x['doubleRafMs'] for x in L]):.0f}")
+        log("  main thread during the measurement (fetch included; CDP metrics, medians, ms): "
+            + _metrics_line([x["metrics"] for x in L]))
         log(f"  layout+draw min {min(x['totalMs'] for x in L):.0f} / max "
             f"{max(x['totalMs'] for x in L):.0f} ms over {len(L)}")
         E = case["e2e"]
@@ -394,6 +433,9 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
         f"{1000 / _med(capacity):.2f} ms (median), so ≈ {_med(capacity):.0f} steps/s without "
         f"the display cap; per-pass rendered rates "
         + ", ".join(f"{r:.0f}" for r in rates))
+    per_step = [{k: v / p["n"] for k, v in p["metrics"].items()} for p in passes]
+    log("  main thread per step (CDP metrics, medians over the passes, ms): "
+        + _metrics_line(per_step))
     outcomes.append(Outcome(f"page stepping {small['target']}-node ≥ {STEP_TARGET:g} steps/s",
                             line, ok, {"steps_per_s": rate, "capacity": _med(capacity)}))
 

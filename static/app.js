@@ -135,7 +135,7 @@ function valueText(v) {
 
 // ------------------------------------------------------------------ expression and values
 
-let parseTimer = null;
+let parseTimer = null; // a parse of the latest edit is pending
 let parseSerial = 0;
 
 function onExpressionInput() {
@@ -144,12 +144,13 @@ function onExpressionInput() {
 }
 
 async function refreshVariables() {
+  parseTimer = null;
   const serial = ++parseSerial;
   const result = await api.parseExpression($("expression").value);
   if (serial !== parseSerial) return; // a newer edit is on its way
   if (result.ok) {
     state.variables = result.data.variables;
-    if (state.error?.loc?.[1] === "expression") setError(null);
+    if (state.error) setError(null); // what was wrong may be fixed; Run checks again
     renderValuesEditor();
   } else if (result.status === 422) {
     setError(api.firstError(result));
@@ -240,6 +241,12 @@ function buildRequest() {
 let runSerial = 0;
 
 async function run({ step = 0 } = {}) {
+  if (parseTimer !== null) {
+    // The variables of what was just typed are not known yet: parse first.
+    clearTimeout(parseTimer);
+    parseTimer = null;
+    await refreshVariables();
+  }
   const { request, error } = buildRequest();
   if (error) return setError(error);
   stopPlaying();
@@ -284,14 +291,16 @@ function renderError() {
   }
   if (typeof error.start !== "number" || error.loc?.[1] !== "expression") return;
   // The mirror sits under the textarea with the same text; only the span is underlined.
+  // Spans count code points (Python's str), JS strings count UTF-16 units: split by code point.
+  const chars = Array.from(text);
   const mark = document.createElement("mark");
-  mark.textContent = text.slice(error.start, error.end);
+  mark.textContent = chars.slice(error.start, error.end).join("");
   if (error.end <= error.start || !mark.textContent.trim()) {
     mark.className = "eol";
     mark.textContent = " ";
   }
-  mirror.append(document.createTextNode(text.slice(0, error.start)), mark,
-                document.createTextNode(text.slice(Math.max(error.end, error.start))));
+  mirror.append(document.createTextNode(chars.slice(0, error.start).join("")), mark,
+                document.createTextNode(chars.slice(Math.max(error.end, error.start)).join("")));
 }
 
 function renderWarnings() {
@@ -396,7 +405,7 @@ function showTooltip(node, event) {
   tip.replaceChildren();
   tip.append(el("strong", nodeName(node.id)));
   const rows = [
-    [tr("node.kind." + node.kind), node.op ?? ""],
+    [tr("node.kind." + node.kind), node.op ?? node.label],
     [tr("node.shape"), formatShape(node.shape)],
     [tr("node.value"), tl.values.has(node.id) ? formatValue(tl.values.get(node.id), 6) : "—"],
     [tr("node.grad"), tl.grads.has(node.id) ? formatValue(tl.grads.get(node.id), 6) : "—"],
@@ -595,6 +604,7 @@ function wire() {
   $("run").addEventListener("click", () => run());
   $("expression").addEventListener("input", () => {
     state.example = null;
+    $("examples").value = ""; // the text is the user's own now, not the preset's
     renderExplanation();
     renderError();
     onExpressionInput();
@@ -636,7 +646,7 @@ function wire() {
   document.addEventListener("keydown", (event) => {
     const tag = event.target.tagName;
     if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (tag === "BUTTON" && (event.key === " " || event.key === "Enter")) return;
+    if (event.target.closest?.("button, summary, a, [role=button]") && (event.key === " " || event.key === "Enter")) return;
     const action = keyToAction(event.key);
     if (!action) return;
     event.preventDefault();

@@ -3,7 +3,7 @@
 // box around the paths, the contour levels, the grid as a flat array) are exported for
 // tests; D3 is read from the page's global at call time.
 import { formatNumber, toNumber } from "./format.js";
-import { runClasses } from "./loss-chart.js";
+import { clampPixel, runClasses } from "./loss-chart.js";
 
 const d3 = () => globalThis.d3;
 
@@ -115,7 +115,7 @@ export class LandscapeView {
     this.yLabel.text(names[1]);
     this.svg.attr("aria-label", this.t("train.landscape.label", { x: names[0], y: names[1] }));
 
-    const line = d3().line().x((p) => sx(p[0])).y((p) => sy(p[1]))
+    const line = d3().line().x((p) => clampPixel(sx(p[0]))).y((p) => clampPixel(sy(p[1])))
       .defined((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
     const groups = this.paths.selectAll("g.path-group").data(runs, (r) => r.id)
       .join((enter) => {
@@ -131,7 +131,7 @@ export class LandscapeView {
     const ends = (sel, pick) => sel.each(function (r) {
       const p = pick(r.path.filter((q) => Number.isFinite(q[0]) && Number.isFinite(q[1])));
       d3().select(this).attr("display", p ? null : "none")
-        .attr("cx", p ? sx(p[0]) : 0).attr("cy", p ? sy(p[1]) : 0);
+        .attr("cx", p ? clampPixel(sx(p[0])) : 0).attr("cy", p ? clampPixel(sy(p[1])) : 0);
     });
     ends(groups.select("circle.path-start").attr("class", (r) => `path-start ${runClasses(r, allRuns)}`),
          (path) => path[0]);

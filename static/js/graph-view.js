@@ -137,8 +137,8 @@ export class GraphView {
     this.nodes.select("text.val").each(function setValue(n) {
       // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
       const v = values.get(n.id);
-      const number = labelFor(n, v, digits);
       const named = n.kind === "op" && n.name;
+      const number = labelFor(n, v, digits, !named);
       const sel = d3.select(this).attr("class", `val ${v === undefined ? "" : signClass(v)}`);
       sel.selectAll("tspan").remove();
       sel.text(null);
@@ -163,7 +163,7 @@ export class GraphView {
       this.wires.selectAll("text.wire-grad").each(function setWire(e) {
         const v = edgeGrads.get(e.id);
         d3.select(this).attr("class", `wire-grad ${v === undefined ? "" : signClass(v)}`)
-          .text(v === undefined || isTensor(v) ? "" : formatNumber(v, digits));
+          .text(v === undefined || isTensor(v) ? "" : signed(v, digits));
       });
     }
     this._pulse(current);
@@ -240,15 +240,21 @@ export function layoutOptions(graph) {
   return tallest ? { labelRoom: 18 + tallest + 4 } : {};
 }
 
-function labelFor(node, v, digits) {
+function labelFor(node, v, digits, plus = true) {
   // Numbers as text; a small tensor is its heatmap; a large one is its shape and range.
   if (v === undefined) return "";
-  if (!isTensor(v)) return formatNumber(v, digits);
+  if (!isTensor(v)) return plus ? signed(v, digits) : formatNumber(v, digits);
   if (heatGeometry(node.shape)) return "";
   if (!Array.isArray(v)) return formatValue(v, 3);
   const flat = v.flat().map(toNumber).filter(Number.isFinite);
   const range = flat.length ? `${formatNumber(Math.min(...flat), 3)} … ${formatNumber(Math.max(...flat), 3)}` : "";
   return `${formatShape(node.shape)}: ${range}`;
+}
+
+function signed(v, digits) {
+  // The sign is spelled out (+ / −) as well as coloured, so colour is never the only cue.
+  const text = formatNumber(v, digits);
+  return toNumber(v) > 0 ? `+${text}` : text;
 }
 
 function heatmap(sel, cls, value, side) {

@@ -15,6 +15,7 @@
 //                           // every coordinate below lies in [0, width] x [0, height]
 //     mode,                 // "quality" or "fast": which sugiyama settings were used
 //     layers,               // number of columns
+//     dummies,              // number of dummy nodes d3-dag laid out (see Edge routing)
 //     threaded,             // number of edges routed around the nodes instead of by d3-dag
 //     nodes: Map(node id -> {
 //       x, y,               // CENTRE of the node's box
@@ -52,18 +53,23 @@
 //   like a zero-width node between the slots), widened here into a run across the column.
 // - Staged programs have many long forks (a stage reused hundreds of layers later): one
 //   2,115-node program needs ~185,000 dummy nodes, which takes d3-dag minutes. So pairs are
-//   given to d3-dag shortest span first while their dummies fit `dummyBudget`; the others
-//   are "threaded" afterwards: a straight line aimed at the target, bent only where a
-//   column's slot is in the way, to the nearest free height in that column.
+//   given to d3-dag shortest span first while their dummies fit the mode's budget (below);
+//   the others are "threaded" afterwards: a straight line aimed at the target, bent only
+//   where a column's slot is in the way, to the nearest free height in that column.
 //
 // Multi-edges (x*x: two edges between one pair): d3-dag's graph accepts multi-links (it adds
 // a layer to bend them apart), but here each (source, target) pair is ONE link; every edge
 // gets its own end point from its index, so the two edges of x*x end at different heights.
 //
-// Settings (mode "auto"): "quality" (two-layer decrossing with 24 passes, quadratic
-// coordinates) while nodes + dummy nodes <= qualityLimit, else "fast" (one decrossing pass,
-// greedy coordinates). Layering on the whole graph: network simplex up to simplexLimit
-// nodes, longest path (compacted by d3-dag) above.
+// Settings (mode "auto"), chosen from measurements (see the layout tests' timings):
+// - "quality" up to qualityLimit / 2 nodes: two-layer decrossing (4 passes) and d3-dag's
+//   simplex coordinates, with at most qualityLimit nodes + dummy nodes (simplex coordinates
+//   grow fast: ~0.3 s at 600 of them; quadratic ones ~0.5 s already at 300).
+// - "fast" above: one decrossing pass and coordAligned() below (linear time), with at most
+//   dummyBudget dummy nodes.
+// Layering of the whole graph: network simplex up to simplexLimit nodes (~0.2 s at 2,000),
+// d3-dag's compacted longest path above (~10 ms; the same total edge length on staged
+// programs).
 //
 // Deterministic: the same input (same order of nodes and edges) gives the same output.
 
@@ -80,8 +86,9 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   margin: 24,            // around the drawing
   portSpacing: 14,       // vertical distance between two input ports of a node
   mode: "auto",          // "auto" | "quality" | "fast"
-  qualityLimit: 400,     // "auto": quality settings up to this many nodes + dummy nodes
-  dummyBudget: 2000,     // dummy nodes d3-dag may get; longer edges beyond it are threaded
+  qualityLimit: 300,     // "auto": quality settings up to qualityLimit / 2 nodes, with
+                         // dummy nodes up to qualityLimit - nodes
+  dummyBudget: 2000,     // dummy nodes d3-dag may get in "fast" mode
   layering: "auto",      // "auto" | "simplex" | "longest-path"
   simplexLimit: 1000,    // "auto" layering: simplex up to this many nodes
 });
@@ -92,7 +99,7 @@ export function sugiyamaFor(mode) {
     return dag.sugiyama().decross(dag.decrossTwoLayer().passes(1)).coord(coordAligned());
   }
   if (mode === "quality") {
-    return dag.sugiyama().decross(dag.decrossTwoLayer()).coord(dag.coordQuad());
+    return dag.sugiyama().decross(dag.decrossTwoLayer().passes(4)).coord(dag.coordSimplex());
   }
   throw new Error(`unknown layout mode: ${mode}`);
 }
@@ -102,10 +109,10 @@ export function sugiyamaFor(mode) {
  * time, for large graphs: d3-dag's coordGreedy iterates up to once per layer over the whole
  * graph (1.9 s on a 993-layer program) and the optimising ones are slower still.
  *
- * 1. Alignment (after Brandes & Köpf): top-down, each node joins the "block" of one parent,
- *    preferring the block with the most real nodes, so the main chain of a program becomes
- *    one straight line; alignments never cross, and a dummy chain (a long edge) is not cut
- *    by a crossing alignment. A block's nodes share one coordinate.
+ * 1. Alignment (after Brandes & Köpf): top-down, each node joins the "block" of one parent
+ *    that is not a source, preferring the block with the most real nodes, so the main chain
+ *    of a program becomes one straight line; alignments never cross, and a dummy chain (a
+ *    long edge) is not cut by a crossing alignment. A block's nodes share one coordinate.
  * 2. Compaction: blocks packed to the left and to the right (longest paths over "is left
  *    of" constraints), then averaged; both are feasible, so the average is too.
  * 3. A few sweeps move each block to the median of its neighbours' coordinates, clamped
@@ -118,8 +125,7 @@ export function coordAligned(sweeps = 4) {
     const isDummy = (v) => v.data.role === "link";
 
     // Type-1 conflicts: a segment with a real end crossing an inner (dummy-dummy) segment.
-    const marked = new Set();  // child nodes whose alignment with some parents is forbidden
-    const markedPairs = new Map();  // child -> Set(parents)
+    const marked = new Map();  // child -> Set(parents it must not be aligned with)
     for (let i = 0; i + 1 < layers.length; i++) {
       const upper = layers[i];
       const lower = layers[i + 1];
@@ -138,9 +144,8 @@ export function coordAligned(sweeps = 4) {
             for (const u of w.parents()) {
               const p = pos.get(u);
               if ((p < k0 || p > k1) && !(isDummy(u) && isDummy(w))) {
-                marked.add(w);
-                if (!markedPairs.has(w)) markedPairs.set(w, new Set());
-                markedPairs.get(w).add(u);
+                if (!marked.has(w)) marked.set(w, new Set());
+                marked.get(w).add(u);
               }
             }
           }
@@ -160,8 +165,10 @@ export function coordAligned(sweeps = 4) {
         let bestWeight = -1;
         for (const u of v.parents()) {
           const p = pos.get(u);
-          if (p <= r || alignedDown.has(u)) continue;
-          if (marked.has(v) && markedPairs.get(v).has(u)) continue;
+          // Sources (variables, constants) stay single: aligned into their consumers,
+          // repeated side inputs would stack up into a staircase.
+          if (p <= r || alignedDown.has(u) || u.nparents() === 0) continue;
+          if (marked.has(v) && marked.get(v).has(u)) continue;
           const wgt = weight.get(root.get(u));
           if (wgt > bestWeight || (wgt === bestWeight && p < pos.get(best))) {
             best = u;
@@ -380,7 +387,7 @@ export function layoutGraph(graph, options = {}) {
   const inNodes = graph.nodes || [];
   const inEdges = graph.edges || [];
   const result = {
-    width: 2 * o.margin, height: 2 * o.margin, mode: "quality", layers: 0, threaded: 0,
+    width: 2 * o.margin, height: 2 * o.margin, mode: "quality", layers: 0, dummies: 0, threaded: 0,
     nodes: new Map(), edges: new Map(),
   };
   if (inNodes.length === 0 && inEdges.length === 0) return result;
@@ -422,17 +429,19 @@ export function layoutGraph(graph, options = {}) {
     }
   }
 
-  const T0 = performance.now();
   // 1. Layers of the whole graph.
   const layeringName = o.layering === "auto"
     ? (inNodes.length <= o.simplexLimit ? "simplex" : "longest-path")
     : o.layering;
   const height = layeringFor(layeringName)(g, dag.layerSeparation);
-  const T1 = performance.now();
   const layerIndex = new Map();
   for (const [id, dn] of dnodes) layerIndex.set(id, dn.y);
 
   // 2. Links to d3-dag, shortest first, while their dummy nodes fit the budget.
+  const mode = o.mode === "auto"
+    ? (2 * inNodes.length <= o.qualityLimit ? "quality" : "fast")
+    : o.mode;
+  const budget = mode === "quality" ? Math.max(0, o.qualityLimit - inNodes.length) : o.dummyBudget;
   for (const p of pairList) p.span = p.link.target.y - p.link.source.y;
   const order = pairList.map((p, i) => i)
     .sort((a, b) => pairList[a].span - pairList[b].span || a - b);
@@ -440,7 +449,7 @@ export function layoutGraph(graph, options = {}) {
   let k = 0;
   for (; k < order.length; k++) {
     const extra = pairList[order[k]].span - 1;
-    if (extra > 0 && dummies + extra > o.dummyBudget) break;
+    if (extra > 0 && dummies + extra > budget) break;
     dummies += extra;
   }
   for (; k < order.length; k++) {
@@ -448,10 +457,6 @@ export function layoutGraph(graph, options = {}) {
     p.link.delete();
     p.link = null;
   }
-
-  const mode = o.mode === "auto"
-    ? (inNodes.length + dummies <= o.qualityLimit ? "quality" : "fast")
-    : o.mode;
 
   // 3. Sugiyama top-down with those layers: d3-dag's x is our y, its y our x.
   const fixedLayering = (graph2) => {
@@ -462,9 +467,7 @@ export function layoutGraph(graph, options = {}) {
     .layering(fixedLayering)
     .nodeSize((dn) => [sizes.get(dn.data).height + 2 * o.labelRoom, columnWidth])
     .gap([o.nodeGap, o.layerGap]);
-  const T2 = performance.now();
   const dims = op(g);
-  const T3 = performance.now();
 
   // Columns: the distinct layer coordinates of the real nodes.
   const colXs = [...new Set([...dnodes.values()].map((dn) => dn.y))].sort((a, b) => a - b);
@@ -522,7 +525,7 @@ export function layoutGraph(graph, options = {}) {
   }
 
   result.mode = mode;
-  result.timings = {layering: T1 - T0, prep: T2 - T1, sugiyama: T3 - T2, rest: performance.now() - T3};
+  result.dummies = dummies;
   result.layers = colXs.length;
   result.width = dims.height + 2 * o.margin;
   result.height = dims.width + 2 * o.margin;

@@ -6,7 +6,7 @@ import { formatNumber, toNumber } from "./format.js";
 
 const d3 = () => globalThis.d3;
 
-export const CHART = { width: 300, height: 160, margin: { top: 8, right: 12, bottom: 24, left: 46 } };
+export const CHART = { width: 300, height: 170, margin: { top: 8, right: 12, bottom: 32, left: 52 } };
 
 // A diverging run would flatten every other curve: on a linear axis the top is capped at
 // this many times the largest starting loss, and what goes above leaves through the top.
@@ -62,6 +62,12 @@ export function runClasses(run, runs) {
   return `opt-${OPTIMIZERS.includes(run.optimizer.name) ? run.optimizer.name : "sgd"} v${variant}`;
 }
 
+/** A pixel coordinate kept where SVG can parse it (paths are float32: a diverging run's
+ * 1e300 would break the whole path); the clip path hides what lies outside anyway. */
+export function clampPixel(v) {
+  return Math.max(-1e4, Math.min(1e4, v));
+}
+
 /** Whether a point can be drawn on the current axis. */
 export function drawable(loss, log) {
   const v = toNumber(loss);
@@ -84,7 +90,8 @@ export class LossChart {
       .attr("transform", `translate(0,${height - margin.bottom})`);
     this.yAxis = this.svg.append("g").attr("class", "axis y").attr("transform", `translate(${margin.left},0)`);
     this.xLabel = this.svg.append("text").attr("class", "axis-label")
-      .attr("x", width - margin.right).attr("y", height - 2).attr("text-anchor", "end");
+      .attr("x", margin.left + (width - margin.left - margin.right) / 2).attr("y", height - 4)
+      .attr("text-anchor", "middle");
     this.yLabel = this.svg.append("text").attr("class", "axis-label")
       .attr("transform", `translate(10,${margin.top + (height - margin.top - margin.bottom) / 2}) rotate(-90)`)
       .attr("text-anchor", "middle");
@@ -105,8 +112,9 @@ export class LossChart {
     const x = d3().scaleLinear().domain(stepDomain(runs)).range([margin.left, width - margin.right]);
     const y = (log ? d3().scaleLog() : d3().scaleLinear()).domain(lossDomain(runs, log))
       .range([height - margin.bottom, margin.top]);
-    if (!log) y.nice(4);
-    this.xAxis.call(d3().axisBottom(x).ticks(5).tickSizeOuter(0).tickFormat(d3().format("~d")));
+    y.nice(log ? undefined : 4);
+    this.xAxis.call(d3().axisBottom(x).tickValues(x.ticks(5).filter(Number.isInteger)).tickSizeOuter(0)
+      .tickFormat(d3().format("d")));
     const yTicks = log ? y.ticks(4).filter((v, i, all) => all.length <= 5 || Number.isInteger(Math.log10(v)))
       : y.ticks(4);
     this.yAxis.call(d3().axisLeft(y).tickValues(yTicks).tickSizeOuter(0)
@@ -116,7 +124,7 @@ export class LossChart {
     this.empty.text(runs.length ? "" : this.t("train.chart_empty"));
 
     const line = d3().line().defined((p) => drawable(p.loss, log))
-      .x((p) => x(p.step)).y((p) => y(toNumber(p.loss)));
+      .x((p) => x(p.step)).y((p) => clampPixel(y(toNumber(p.loss))));
     const groups = this.lines.selectAll("g.run-group").data(runs, (r) => r.id)
       .join((enter) => {
         const g = enter.append("g").attr("class", "run-group");
@@ -140,7 +148,7 @@ export class LossChart {
         const last = [...r.points].reverse().find((p) => drawable(p.loss, log));
         const c = d3().select(this);
         c.attr("display", last ? null : "none");
-        if (last) c.attr("cx", x(last.step)).attr("cy", y(toNumber(last.loss)));
+        if (last) c.attr("cx", x(last.step)).attr("cy", clampPixel(y(toNumber(last.loss))));
       });
   }
 }

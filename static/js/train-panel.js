@@ -231,13 +231,15 @@ export class TrainPanel {
     this.generation = 0; // bumped by Reset / Clear / a new preset: late answers of older work are dropped
     this.session = null; // single updates: {config, start, expected, count, run}
     this.update = null; // the last single update's arithmetic
-    this.current = null; // {label, params} shown under the chart
+    this.current = null; // {step, params, final}: the parameters shown under the chart
     this.status = null; // {key, params} | {error}
     this.scaleBase = {}; // name -> value at ×1
     this.scaleResult = null;
-    this.landscapeSerial = 0;
+    this.landscapeSerial = 0; // only the newest /api/landscape answer is drawn
+    this.landscapeDrawn = false;
+    this.live = null; // the graph re-run that follows a long run
     this.frame = 0;
-    this.texts = [];
+    this.texts = []; // {node, key}: the static labels, translated again on a language switch
     this.build();
     this.observeValues();
     this.setLanguage();
@@ -245,25 +247,26 @@ export class TrainPanel {
 
   // ---------------------------------------------------------------- building
 
-  /** An element whose text (or another property) is the translation of `key`. */
-  text(node, key, prop = "textContent", params) {
-    this.texts.push({ node, key, prop, params });
+  /** `node`, whose text is the translation of `key` in the page's language. */
+  text(node, key) {
+    this.texts.push({ node, key });
     return node;
   }
 
-  field(id, key, input, className = "") {
-    const label = el("label", `tp-field ${className}`.trim());
+  /** A labelled input: the label's text above it. */
+  field(id, key, input) {
+    const label = el("label", "tp-field");
     label.htmlFor = id;
     input.id = id;
     label.append(this.text(el("span"), key), input);
     return label;
   }
 
-  numberInput(testid, { min, step = "any", placeholder } = {}) {
+  /** A number field; Enter in it trains. */
+  numberInput(testid, { min, step = "any" } = {}) {
     const input = el("input", "", { type: "number", step, inputMode: "decimal", autocomplete: "off" });
     input.dataset.testid = testid;
     if (min !== undefined) input.min = String(min);
-    if (placeholder) input.placeholder = placeholder;
     input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.isComposing) { e.preventDefault(); this.train(); }
     });
@@ -272,8 +275,7 @@ export class TrainPanel {
   }
 
   button(id, key, className = "") {
-    const b = this.text(el("button", className, { type: "button", id }), key);
-    return b;
+    return this.text(el("button", className, { type: "button", id }), key);
   }
 
   build() {
@@ -310,11 +312,12 @@ export class TrainPanel {
     this.beta2Field = this.field("train-beta2", "train.beta2", this.beta2);
     const grid = el("div", "tp-grid");
     grid.append(this.field("train-optimizer", "train.optimizer", this.optimizer),
-                this.field("train-lr", "train.lr", this.lr),
-                this.momentumField, this.beta1Field, this.beta2Field,
-                this.field("train-l2", "train.l2", this.l2),
-                this.field("train-batch", "train.batch", this.batch),
-                this.field("train-steps", "train.steps", this.steps));
+                this.field("train-lr", "train.lr", this.lr));
+    const numbers = el("div", "tp-grid tp-grid-3");
+    numbers.append(this.momentumField, this.beta1Field, this.beta2Field,
+                   this.field("train-l2", "train.l2", this.l2),
+                   this.field("train-batch", "train.batch", this.batch),
+                   this.field("train-steps", "train.steps", this.steps));
 
     // Actions
     this.trainButton = this.button("train-run", "train.train", "primary");
@@ -329,7 +332,7 @@ export class TrainPanel {
     this.resetButton.addEventListener("click", () => this.reset());
     this.clearButton.addEventListener("click", () => this.clearRuns());
     const actions = el("div", "tp-actions");
-    actions.append(this.trainButton, this.pauseButton, this.stepButton, this.resetButton, this.clearButton);
+    actions.append(this.trainButton, this.pauseButton, this.stepButton, this.resetButton);
 
     this.statusEl = el("p", "tp-status", { dataset: { testid: "train-status" } });
     this.statusEl.setAttribute("role", "status");
@@ -362,8 +365,20 @@ export class TrainPanel {
     this.landscapeEl.append(this.text(el("h3"), "train.landscape.title"), landscapeSvg, this.landscapeHint);
 
     // Input scaling experiment
-    this.scaleEl = el("details", "tp-scale");
-    const summary = this.text(el("summary"), "train.scale.title");
+    // A disclosure button rather than <details>: the page's timeline keys take Space
+    // everywhere except on buttons and form fields.
+    this.scaleEl = el("section", "tp-scale");
+    this.scaleToggle = el("button", "tp-disclosure", { type: "button", id: "train-scale-toggle" });
+    this.scaleToggle.setAttribute("aria-expanded", "false");
+    this.scaleToggle.setAttribute("aria-controls", "train-scale-body");
+    this.scaleToggle.append(el("span", "tp-caret", { text: "▸" }), this.text(el("span"), "train.scale.title"));
+    this.scaleBody = el("div", "tp-scale-body", { id: "train-scale-body" });
+    this.scaleBody.hidden = true;
+    this.scaleToggle.addEventListener("click", () => {
+      const open = this.scaleBody.hidden;
+      this.scaleBody.hidden = !open;
+      this.scaleToggle.setAttribute("aria-expanded", String(open));
+    });
     this.scaleVar = el("select", "", { dataset: { testid: "train-scale-var" } });
     this.scaleK = el("select", "", { dataset: { testid: "train-scale-k" } });
     for (const k of SCALE_FACTORS) this.scaleK.append(el("option", "", { value: String(k), text: `×${k}` }));
@@ -378,13 +393,16 @@ export class TrainPanel {
     scaleActions.append(this.scaleApply, this.standardiseButton);
     this.scaleResultEl = el("div", "tp-scale-result", { dataset: { testid: "train-scale-result" } });
     this.scaleResultEl.setAttribute("aria-live", "polite");
-    this.scaleEl.append(summary, this.text(el("p", "hint"), "train.scale.explain"), scaleRow, scaleActions,
-                        this.scaleResultEl);
+    this.scaleBody.append(this.text(el("p", "hint"), "train.scale.explain"), scaleRow, scaleActions,
+                          this.scaleResultEl);
+    this.scaleEl.append(this.scaleToggle, this.scaleBody);
 
     const chartBox = el("div", "tp-chart-box");
     this.runsHint = this.text(el("p", "hint"), "train.runs_hint");
-    chartBox.append(logLabel, chartSvg, this.legend, this.runsHint);
-    root.append(this.paramsBox, grid, actions, this.statusEl, chartBox, this.currentEl, this.updateEl,
+    const chartHead = el("div", "tp-chart-head");
+    chartHead.append(this.clearButton, logLabel);
+    chartBox.append(chartHead, chartSvg, this.legend, this.runsHint);
+    root.append(this.paramsBox, grid, numbers, actions, this.statusEl, chartBox, this.currentEl, this.updateEl,
                 this.landscapeEl, this.scaleEl);
     this.renderHyper();
     this.renderButtons();
@@ -551,7 +569,6 @@ export class TrainPanel {
     this.setStatus({ key: "train.status.running", params: { step: 0, steps: request.steps, loss: "…" } });
     this.draw();
     let lastLive = performance.now();
-    this.live = null;
     try {
       const response = await fetch("/api/train", { method: "POST", signal: controller.signal,
         headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
@@ -586,7 +603,9 @@ export class TrainPanel {
           if (done) break;
         }
       }
-    } catch (err) {
+      // A stream that ends without its last line was cut off (server or network).
+      if (!run.final && !run.error) run.error = { key: "error.network" };
+    } catch {
       if (!controller.signal.aborted) run.error = { key: "error.network" };
     }
     run.running = false;
@@ -603,6 +622,7 @@ export class TrainPanel {
     const last = run.points.at(-1);
     const first = run.points[0];
     const loss = (p) => (p ? formatNumber(p.loss, 4) : "—");
+    if (run.state === "error" && !run.points.length) this.runs = this.runs.filter((r) => r !== run);
     if (run.state === "error") this.setStatus({ error: run.error });
     else if (run.state === "paused") this.setStatus({ key: "train.status.paused", params: { step: last?.step ?? 0 } });
     else if (run.state === "diverged") this.setStatus({ key: "train.status.diverged", params: { step: last?.step ?? 0 } });
@@ -750,14 +770,18 @@ export class TrainPanel {
     return Object.fromEntries(this.params().map((p) => [p, norm(result.data.gradients[p] ?? 0)]));
   }
 
-  /** Show the gradients at `value` of input `name` next to those at ×1, then put `value`
-   * into the page. */
+  /** Show the gradients with input `name` at `value` next to those at ×1, then put
+   * `value` into the page. Both are taken at the initial parameters, where every run
+   * starts: that first gradient is what a fixed η has to cope with (and away from it a
+   * trained model's near-zero gradient would make any ratio meaningless). */
   async scaleTo(problem, name, value, how, token) {
     const base = this.scaleBase[name] ?? structuredClone(problem.values[name]);
     this.scaleBase[name] = base;
+    const params = this.params();
+    const start = { ...problem.values, ...(params.length ? this.startValues(problem, params) : {}) };
     const [before, after] = await Promise.all([
-      this.gradientNorms(problem, { ...problem.values, [name]: base }),
-      this.gradientNorms(problem, { ...problem.values, [name]: value }),
+      this.gradientNorms(problem, { ...start, [name]: base }),
+      this.gradientNorms(problem, { ...start, [name]: value }),
     ]);
     if (this.stale(token)) return;
     const error = before.error ?? after.error;
@@ -803,7 +827,7 @@ export class TrainPanel {
   clearLandscape() {
     this.landscapeSerial++;
     this.landscapeDrawn = false;
-    d3Clear(this.landscapeSvg);
+    for (const g of this.landscapeSvg.querySelectorAll(".bands, .paths")) g.replaceChildren();
     this.renderLandscapeBox();
   }
 
@@ -812,7 +836,8 @@ export class TrainPanel {
     const latest = [...this.runs].reverse().find((r) => r.path?.length);
     if (!latest || !sameValues(latest.pathNames, this.pathNames())) return;
     const runs = this.runs.filter((r) => r.path?.length && r.landscapeKey === latest.landscapeKey);
-    const box = landscapeBox(runs.flatMap((r) => r.path));
+    // A diverged path would stretch the box to 1e300: only its first steps count.
+    const box = landscapeBox(runs.flatMap((r) => (r.state === "diverged" ? r.path.slice(0, 3) : r.path)));
     if (!box) return;
     const [a, b] = latest.pathNames;
     const serial = ++this.landscapeSerial;
@@ -1013,6 +1038,7 @@ export class TrainPanel {
     this.scaleResultEl.replaceChildren();
     if (!r) return;
     this.scaleResultEl.append(el("p", "", { text: this.message(r.how) }));
+    if (r.rows.length) this.scaleResultEl.append(el("p", "hint", { text: this.t("train.scale.at_start") }));
     for (const row of r.rows) {
       const ratio = row.base > 0 ? formatNumber(row.now / row.base, 3) : "—";
       const p = el("p", "mono", { text: this.t("train.scale.result", { param: row.param, base: formatNumber(row.base, 3),
@@ -1066,7 +1092,7 @@ export class TrainPanel {
 
   /** The page switched language: every label, message and chart text again. */
   setLanguage() {
-    for (const { node, key, prop, params } of this.texts) node[prop] = this.t(key, params);
+    for (const { node, key } of this.texts) node.textContent = this.t(key);
     for (const option of this.optimizer.options) option.textContent = this.t(`train.opt.${option.value}`);
     this.renderProblemHints();
     this.renderStatus();
@@ -1075,10 +1101,6 @@ export class TrainPanel {
     this.draw();
     if (this.landscapeDrawn && this.landscapeData) this.landscape.draw({ ...this.landscapeData, allRuns: this.runs });
   }
-}
-
-function d3Clear(svg) {
-  for (const g of svg.querySelectorAll(".bands, .paths")) g.replaceChildren();
 }
 
 /** The page's "Digits" choice, when it has one. */

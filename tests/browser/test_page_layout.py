@@ -41,7 +41,7 @@ def test_phone_viewport(new_app, shots):
     expect(app.error_el).to_have_text("")
 
 
-def test_keyboard_reaches_run_and_the_graph(app):
+def test_keyboard_reaches_run_and_the_graph(app, shots):
     seen = []
     run_focus = node_focus = None
     for _ in range(80):
@@ -56,6 +56,7 @@ def test_keyboard_reaches_run_and_the_graph(app):
     assert run_focus is not None, f"Tab never reached the Run button: {seen}"
     assert node_focus is not None, f"Tab never reached a graph node: {seen}"
     assert seen.index("run-button") < seen.index("node")
+    app.page.locator(".graph-wrap").screenshot(path=str(shots / "keyboard-focus.png"))
     for focus in (run_focus, node_focus):
         assert focus["outline"] != "none" and focus["outlineWidth"] != "0px", focus
 

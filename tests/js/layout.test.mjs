@@ -1,0 +1,375 @@
+// Tests of static/js/layout.js: node --test tests/js/layout.test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { layoutGraph, LAYOUT_DEFAULTS } from "../../static/js/layout.js";
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
+const fixture = (name) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8"));
+
+// ---------------------------------------------------------------- graph generators
+
+/** Deterministic PRNG (mulberry32). */
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Builds a graph in the API's shape (nodes in topological order, edges with indexes). */
+function builder() {
+  const nodes = [];
+  const edges = [];
+  const add = (kind, op, inputs = [], name = null) => {
+    const id = `n${nodes.length}`;
+    nodes.push({ id, kind, op, label: op ?? name ?? "1", name, inputs, shape: [] });
+    inputs.forEach((source, index) => edges.push({ id: edges.length, source, target: id, index }));
+    return id;
+  };
+  return { add, graph: () => ({ nodes, edges }) };
+}
+
+/**
+ * A staged scalar program with forks: a chain of ops, each combining the previous value with
+ * a variable (reused: forks), a fresh constant, a recent value, or itself (x*x).
+ */
+function staged(target, seed = 1, nvars = 8) {
+  const r = rng(seed);
+  const b = builder();
+  const vars = [];
+  for (let i = 0; i < nvars; i++) vars.push(b.add("variable", null, [], `v${i}`));
+  const recent = [...vars];
+  let last = vars[0];
+  let count = nvars;
+  while (count < target) {
+    if (r() < 0.25) {
+      last = b.add("op", ["sin", "exp", "neg", "log"][Math.floor(r() * 4)], [last]);
+    } else {
+      const w = r();
+      let other;
+      if (w < 0.1) other = last;
+      else if (w < 0.45) other = vars[Math.floor(r() * vars.length)];
+      else if (w < 0.65) { other = b.add("constant", null, []); count++; }
+      else other = recent[Math.max(0, recent.length - 1 - Math.floor(r() * 12))];
+      const op = ["add", "mul", "sub", "div", "max"][Math.floor(r() * 5)];
+      last = b.add("op", op, r() < 0.5 ? [last, other] : [other, last]);
+    }
+    count++;
+    recent.push(last);
+  }
+  return b.graph();
+}
+
+/** w0*x0 + w1*x1 + ... (left-associative, as the engine parses it): 4 * terms - 1 nodes. */
+function sumOfProducts(terms) {
+  const b = builder();
+  let acc = null;
+  for (let i = 0; i < terms; i++) {
+    const m = b.add("op", "mul", [b.add("variable", null, [], `w${i}`),
+      b.add("variable", null, [], `x${i}`)]);
+    acc = acc === null ? m : b.add("op", "add", [acc, m]);
+  }
+  return b.graph();
+}
+
+// ---------------------------------------------------------------- checks
+
+const EPS = 1e-6;
+
+/** Does the segment p-q pass through the open rectangle (Liang-Barsky)? */
+function segmentHitsRect([x0, y0], [x1, y1], left, top, right, bottom) {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const clip = (p, q) => {
+    if (Math.abs(p) < 1e-12) return q > 0;
+    const t = q / p;
+    if (p < 0) {
+      if (t > t1) return false;
+      if (t > t0) t0 = t;
+    } else {
+      if (t < t0) return false;
+      if (t < t1) t1 = t;
+    }
+    return true;
+  };
+  return clip(-dx, x0 - (left + EPS)) && clip(dx, (right - EPS) - x0)
+    && clip(-dy, y0 - (top + EPS)) && clip(dy, (bottom - EPS) - y0) && t0 < t1;
+}
+
+/** Everything the layout promises, checked on every node and edge. */
+export function checkLayout(graph, L, { labelRoom = LAYOUT_DEFAULTS.labelRoom } = {}) {
+  assert.deepEqual([...L.nodes.keys()], graph.nodes.map((n) => n.id), "node keys");
+  assert.deepEqual([...L.edges.keys()], graph.edges.map((e) => e.id), "edge keys");
+  assert.ok(Number.isFinite(L.width) && Number.isFinite(L.height));
+
+  const byLayer = new Map();
+  for (const [id, n] of L.nodes) {
+    for (const k of ["x", "y", "width", "height"]) {
+      assert.ok(Number.isFinite(n[k]), `node ${id}.${k} = ${n[k]}`);
+    }
+    assert.ok(n.x - n.width / 2 >= -EPS && n.x + n.width / 2 <= L.width + EPS, `node ${id} x`);
+    assert.ok(n.y - n.height / 2 - labelRoom >= -EPS
+      && n.y + n.height / 2 + labelRoom <= L.height + EPS, `node ${id} y (with labels)`);
+    assert.ok(Number.isInteger(n.layer) && n.layer >= 0 && n.layer < L.layers);
+    if (!byLayer.has(n.layer)) byLayer.set(n.layer, []);
+    byLayer.get(n.layer).push([id, n]);
+  }
+  // Columns: x ranges in layer order, to find the nodes a segment could meet.
+  const layerX = [...byLayer.keys()].sort((a, b) => a - b).map((k) => {
+    const ns = byLayer.get(k);
+    return [k, Math.min(...ns.map(([, n]) => n.x - n.width / 2)),
+      Math.max(...ns.map(([, n]) => n.x + n.width / 2))];
+  });
+  for (let i = 1; i < layerX.length; i++) assert.ok(layerX[i][1] > layerX[i - 1][2], "columns");
+
+  for (const e of graph.edges) {
+    const le = L.edges.get(e.id);
+    const src = L.nodes.get(e.source);
+    const tgt = L.nodes.get(e.target);
+    assert.equal(le.source, e.source);
+    assert.equal(le.target, e.target);
+    assert.equal(le.index, e.index);
+    assert.ok(src.x < tgt.x, `edge ${e.id}: source left of target`);
+    assert.ok(src.layer < tgt.layer, `edge ${e.id}: layers`);
+    const pts = le.points;
+    assert.ok(pts.length >= 2, `edge ${e.id}: points`);
+    for (const p of pts) assert.ok(Number.isFinite(p[0]) && Number.isFinite(p[1]));
+    // Starts at the centre of the source's right side.
+    assert.ok(Math.abs(pts[0][0] - (src.x + src.width / 2)) < EPS, `edge ${e.id} start x`);
+    assert.ok(Math.abs(pts[0][1] - src.y) < EPS, `edge ${e.id} start y`);
+    // Ends on the target's left side.
+    const [ex, ey] = pts[pts.length - 1];
+    assert.ok(ex < tgt.x, `edge ${e.id} ends on the left`);
+    if (tgt.shape === "circle") {
+      assert.ok(Math.abs(Math.hypot(ex - tgt.x, ey - tgt.y) - tgt.width / 2) < 1e-6,
+        `edge ${e.id} ends on the circle`);
+    } else {
+      assert.ok(Math.abs(ex - (tgt.x - tgt.width / 2)) < EPS, `edge ${e.id} end x`);
+      assert.ok(Math.abs(ey - tgt.y) < tgt.height / 2, `edge ${e.id} end y`);
+    }
+    // Left to right, never back.
+    for (let i = 1; i < pts.length; i++) {
+      assert.ok(pts[i][0] >= pts[i - 1][0] - EPS, `edge ${e.id} goes back at point ${i}`);
+    }
+    // No segment enters another node's box or its label room.
+    for (let i = 1; i < pts.length; i++) {
+      const p = pts[i - 1];
+      const q = pts[i];
+      let c = 0;  // first column not left of the segment (binary search)
+      for (let hi = layerX.length; c < hi;) {
+        const mid = (c + hi) >> 1;
+        if (layerX[mid][2] < p[0]) c = mid + 1;
+        else hi = mid;
+      }
+      for (; c < layerX.length && layerX[c][1] <= q[0]; c++) {
+        const k = layerX[c][0];
+        for (const [id, n] of byLayer.get(k)) {
+          if (id === e.source || id === e.target) continue;
+          const half = n.height / 2 + labelRoom;
+          assert.ok(!segmentHitsRect(p, q, n.x - n.width / 2, n.y - half,
+            n.x + n.width / 2, n.y + half),
+          `edge ${e.id} (${e.source}->${e.target}) segment ${i} crosses node ${id}`);
+        }
+      }
+    }
+  }
+}
+
+function timed(fn) {
+  const t0 = performance.now();
+  const value = fn();
+  return [value, performance.now() - t0];
+}
+
+// ---------------------------------------------------------------- tests
+
+test("tutorial-sized real graphs: all fixtures lay out", () => {
+  for (const name of fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".json")).sort()) {
+    const g = fixture(name);
+    if (!Array.isArray(g.nodes) || !Array.isArray(g.edges)) continue;
+    const L = layoutGraph(g);
+    checkLayout(g, L);
+    // The output is the right-most node (engine graphs: it is the last node).
+    const out = L.nodes.get(g.output ?? g.nodes[g.nodes.length - 1].id);
+    for (const n of L.nodes.values()) assert.ok(n.x <= out.x + EPS, `${name}: output right-most`);
+  }
+});
+
+test("left to right: inputs in column 0, the output in the last column", () => {
+  const g = fixture("layout-square-fork.json");
+  const L = layoutGraph(g);
+  checkLayout(g, L);
+  const out = L.nodes.get(g.output);
+  assert.equal(out.layer, L.layers - 1);
+  assert.ok(L.nodes.get("n0").layer === 0 || L.nodes.get("n1").layer === 0);
+  assert.equal(L.mode, "quality");
+  assert.equal(L.threaded, 0);
+  for (const [id, n] of L.nodes) {
+    const kind = g.nodes.find((m) => m.id === id).kind;
+    assert.equal(n.shape, kind === "op" ? "circle" : "box");
+  }
+});
+
+test("multi-edges (x*x) are both present and end at different heights", () => {
+  const b = builder();
+  const x = b.add("variable", null, [], "x");
+  const sq = b.add("op", "mul", [x, x]);
+  const y = b.add("variable", null, [], "y");
+  b.add("op", "add", [sq, y]);
+  const g = b.graph();
+  const L = layoutGraph(g);
+  checkLayout(g, L);
+  const [e0, e1] = [L.edges.get(0), L.edges.get(1)];
+  assert.equal(e0.source, x);
+  assert.equal(e1.source, x);
+  const end0 = e0.points[e0.points.length - 1];
+  const end1 = e1.points[e1.points.length - 1];
+  assert.notDeepEqual(end0, end1);
+  assert.ok(end0[1] < end1[1], "index 0 enters above index 1");
+  assert.deepEqual(e0.points[0], e1.points[0], "both leave the same point");
+
+  // The real response: q*q and x*x.
+  const real = fixture("layout-square-fork.json");
+  const RL = layoutGraph(real);
+  const pairs = new Map();
+  for (const e of real.edges) {
+    const key = `${e.source}>${e.target}`;
+    pairs.set(key, [...(pairs.get(key) || []), e]);
+  }
+  const multi = [...pairs.values()].filter((es) => es.length > 1);
+  assert.ok(multi.length >= 2, "the fixture has q*q and x*x");
+  for (const [a, c] of multi) {
+    const pa = RL.edges.get(a.id).points;
+    const pc = RL.edges.get(c.id).points;
+    assert.ok(pa[pa.length - 1][1] < pc[pc.length - 1][1]);
+  }
+});
+
+test("two inputs of one op enter at different heights, index 0 upper", () => {
+  const g = staged(120, 5);
+  const L = layoutGraph(g);
+  checkLayout(g, L);
+  const ends = new Map();
+  for (const e of g.edges) {
+    const pts = L.edges.get(e.id).points;
+    ends.set(`${e.target}/${e.index}`, pts[pts.length - 1][1]);
+  }
+  let binary = 0;
+  for (const n of g.nodes) {
+    if (n.inputs.length === 2) {
+      binary++;
+      assert.ok(ends.get(`${n.id}/0`) < ends.get(`${n.id}/1`), n.id);
+    }
+  }
+  assert.ok(binary > 20);
+});
+
+test("deterministic: the same input gives the same output", () => {
+  const dump = (L) => JSON.stringify({ ...L, nodes: [...L.nodes], edges: [...L.edges] });
+  for (const g of [fixture("layout-square-fork.json"), staged(400, 9), sumOfProducts(60)]) {
+    assert.equal(dump(layoutGraph(g)), dump(layoutGraph(structuredClone(g))));
+  }
+});
+
+test("sizes and spacing are options", () => {
+  const g = fixture("layout-square-fork.json");
+  const opts = { opSize: 60, varWidth: 80, varHeight: 40, labelRoom: 30, layerGap: 100 };
+  const L = layoutGraph(g, opts);
+  checkLayout(g, L, opts);
+  for (const [id, n] of L.nodes) {
+    const op = g.nodes.find((m) => m.id === id).kind === "op";
+    assert.deepEqual([n.width, n.height], op ? [60, 60] : [80, 40]);
+  }
+  const sized = layoutGraph(g, { nodeSize: () => ({ width: 30, height: 20, shape: "box" }) });
+  checkLayout(g, sized);
+  for (const n of sized.nodes.values()) assert.deepEqual([n.width, n.height, n.shape], [30, 20, "box"]);
+  // Slots leave room for the labels: in a column, boxes are >= 2 * labelRoom + nodeGap apart.
+  const cols = new Map();
+  for (const n of L.nodes.values()) cols.set(n.layer, [...(cols.get(n.layer) || []), n]);
+  for (const ns of cols.values()) {
+    ns.sort((a, b) => a.y - b.y);
+    for (let i = 1; i < ns.length; i++) {
+      const gap = (ns[i].y - ns[i].height / 2) - (ns[i - 1].y + ns[i - 1].height / 2);
+      assert.ok(gap >= 2 * 30 + LAYOUT_DEFAULTS.nodeGap - EPS, `gap ${gap}`);
+    }
+  }
+});
+
+test("both settings give valid layouts on a ~300-node real program", (t) => {
+  const g = fixture("layout-staged-230.json");
+  for (const mode of ["auto", "quality", "fast"]) {
+    const [L, ms] = timed(() => layoutGraph(g, { mode }));
+    checkLayout(g, L);
+    t.diagnostic(`${g.nodes.length} nodes, mode ${mode} -> ${L.mode}: ${ms.toFixed(0)} ms, `
+      + `${L.layers} columns, ${L.dummies} dummy nodes, ${L.threaded} threaded edges`);
+  }
+});
+
+test("long forks beyond the dummy budget are threaded around the nodes", () => {
+  const g = staged(300, 3);
+  const L = layoutGraph(g, { mode: "fast", dummyBudget: 50 });
+  assert.ok(L.threaded > 20, `threaded ${L.threaded}`);
+  assert.ok(L.dummies <= 50);
+  checkLayout(g, L);
+  const all = layoutGraph(g, { mode: "fast", dummyBudget: 1e9 });
+  assert.equal(all.threaded, 0);
+  checkLayout(g, all);
+});
+
+test("generated graphs of ~30, 300 and 2,000 nodes lay out (times printed)", (t) => {
+  for (const [name, g] of [["staged 30", staged(30, 30)], ["staged 300", staged(300, 300)],
+    ["staged 2000", staged(2000, 2000)]]) {
+    const [L, ms] = timed(() => layoutGraph(g));
+    checkLayout(g, L);
+    t.diagnostic(`${name}: ${g.nodes.length} nodes, ${g.edges.length} edges, mode ${L.mode}: `
+      + `${ms.toFixed(0)} ms (${L.layers} columns, ${L.threaded} threaded edges)`);
+    assert.ok(ms < 15000, `${name} took ${ms} ms`);
+  }
+});
+
+test("a 500-term sum (1,999 nodes) lays out compactly", (t) => {
+  const g = sumOfProducts(500);
+  const [L, ms] = timed(() => layoutGraph(g));
+  checkLayout(g, L);
+  t.diagnostic(`500-term sum: ${g.nodes.length} nodes, mode ${L.mode}: ${ms.toFixed(0)} ms, `
+    + `${Math.round(L.width)} x ${Math.round(L.height)} px`);
+  assert.equal(L.layers, 501);
+  // The chain of additions is one straight line, no staircase.
+  const adds = g.nodes.filter((n) => n.op === "add").map((n) => L.nodes.get(n.id).y);
+  assert.ok(Math.max(...adds) - Math.min(...adds) < EPS);
+  assert.ok(L.height < 1000, `height ${L.height}`);
+});
+
+test("edge cases: empty graph, one node, a disconnected node, bad input", () => {
+  const empty = layoutGraph({ nodes: [], edges: [] });
+  assert.equal(empty.nodes.size, 0);
+  assert.equal(empty.edges.size, 0);
+  assert.ok(empty.width > 0 && empty.height > 0);
+
+  const one = { nodes: [{ id: "n0", kind: "variable", inputs: [] }], edges: [] };
+  const L1 = layoutGraph(one);
+  checkLayout(one, L1);
+  assert.equal(L1.layers, 1);
+
+  const b = builder();
+  const x = b.add("variable", null, [], "x");
+  b.add("op", "exp", [x]);
+  b.add("constant", null, []);  // unused
+  const g = b.graph();
+  checkLayout(g, layoutGraph(g));
+
+  assert.throws(() => layoutGraph({ nodes: one.nodes,
+    edges: [{ id: 0, source: "n0", target: "nope", index: 0 }] }), /unknown node/);
+  assert.throws(() => layoutGraph({ nodes: [...one.nodes, ...one.nodes], edges: [] }),
+    /duplicate/);
+});
