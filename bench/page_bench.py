@@ -107,16 +107,28 @@ const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => {
 const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve(performance.now())));
 """
 
-JS_LAYOUT_DRAW = """async ({ body }) => {
+# layout+draw in three calls, so the renderer metrics taken between them cover only the
+# measurement: fetch (stashes the response text), measure (leaves the new drawing in place),
+# restore (puts the page's own <svg> back).
+JS_FETCH = """async ({ body }) => {
+  await Promise.all([import("/static/js/layout.js"), import("/static/js/graph-view.js"),
+                     import("/static/js/timeline.js")]);
+  const response = await fetch("/api/graph", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST /api/graph answered ${response.status}: ${text.slice(0, 300)}`);
+  window.__pageBenchText = text;
+  return text.length;
+}"""
+
+JS_LAYOUT_DRAW = """async () => {
 """ + _AFTER_PAINT + """
   const [{ layoutGraph }, viewModule, { stateAt }] = await Promise.all([
     import("/static/js/layout.js"), import("/static/js/graph-view.js"),
     import("/static/js/timeline.js")]);
   const { GraphView, layoutOptions } = viewModule;  // as app.js calls them
-  const response = await fetch("/api/graph", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST /api/graph answered ${response.status}: ${text.slice(0, 300)}`);
+  const text = window.__pageBenchText;
+  window.__pageBenchText = null;
   const tp = performance.now();
   const graph = JSON.parse(text);
   const parseMs = performance.now() - tp;
@@ -124,27 +136,30 @@ JS_LAYOUT_DRAW = """async ({ body }) => {
   const old = document.getElementById("graph");
   const svg = old.cloneNode(false);
   old.replaceWith(svg);
-  try {
-    const t0 = performance.now();
-    const layout = layoutGraph(graph, layoutOptions ? layoutOptions(graph) : {});
-    const t1 = performance.now();
-    const view = new GraphView(svg);
-    view.setGraph(graph, layout);
-    const t2 = performance.now();
-    view.update(stateAt(graph, 0), { digits: 4 });
-    const t3 = performance.now();
-    const t4 = await afterPaint();
-    const t5 = await nextFrame();  // the double-rAF reading, for comparison
-    const drawn = svg.querySelectorAll("g.node").length;
-    const wires = svg.querySelectorAll("path.wire").length;
-    const elements = svg.querySelectorAll("*").length;
-    return { parseMs, layoutMs: t1 - t0, setGraphMs: t2 - t1, updateMs: t3 - t2,
-             frameMs: t4 - t3, totalMs: t4 - t0, doubleRafMs: t5 - t0, mode: layout.mode,
-             layers: layout.layers, nodes: graph.nodes.length, edges: graph.edges.length,
-             steps: graph.steps.length, drawn, wires, elements, bytes: text.length };
-  } finally {
-    svg.replaceWith(old);
-  }
+  window.__pageBenchSvgs = [svg, old];
+  const t0 = performance.now();
+  const layout = layoutGraph(graph, layoutOptions ? layoutOptions(graph) : {});
+  const t1 = performance.now();
+  const view = new GraphView(svg);
+  view.setGraph(graph, layout);
+  const t2 = performance.now();
+  view.update(stateAt(graph, 0), { digits: 4 });
+  const t3 = performance.now();
+  const t4 = await afterPaint();
+  const t5 = await nextFrame();  // the double-rAF reading, for comparison
+  const drawn = svg.querySelectorAll("g.node").length;
+  const wires = svg.querySelectorAll("path.wire").length;
+  const elements = svg.querySelectorAll("*").length;
+  return { parseMs, layoutMs: t1 - t0, setGraphMs: t2 - t1, updateMs: t3 - t2,
+           frameMs: t4 - t3, totalMs: t4 - t0, doubleRafMs: t5 - t0, mode: layout.mode,
+           layers: layout.layers, nodes: graph.nodes.length, edges: graph.edges.length,
+           steps: graph.steps.length, drawn, wires, elements, bytes: text.length };
+}"""
+
+JS_RESTORE = """() => {
+  const svgs = window.__pageBenchSvgs;
+  window.__pageBenchSvgs = null;
+  if (svgs) svgs[0].replaceWith(svgs[1]);
 }"""
 
 # Armed before the click on Run; window.__pageBench.done resolves once the page's run() has
@@ -249,12 +264,18 @@ def _med(xs):
     return statistics.median(xs)
 
 
-def _metrics_line(ms: list[dict]) -> str:
+def _metrics_line(ms: list[dict], script: bool = True) -> str:
+    """Script run from page.evaluate counts as DevTools time, not ScriptDuration: with
+    script=False the script is left in "other" and not named."""
     m = {k: _med([x[k] for x in ms]) for k in METRICS}
-    other = m["TaskDuration"] - m["ScriptDuration"] - m["RecalcStyleDuration"] - m["LayoutDuration"]
-    return (f"tasks {m['TaskDuration']:.1f} = script {m['ScriptDuration']:.1f} + style "
-            f"{m['RecalcStyleDuration']:.1f} + layout {m['LayoutDuration']:.1f} + other (paint, "
-            f"GC, ...) {other:.1f}; CPU {m['ThreadTime']:.1f}")
+    other = m["TaskDuration"] - m["RecalcStyleDuration"] - m["LayoutDuration"]
+    head = f"tasks {m['TaskDuration']:.1f} = "
+    if script:
+        other -= m["ScriptDuration"]
+        head += f"script {m['ScriptDuration']:.1f} + "
+    return (head + f"style recalc {m['RecalcStyleDuration']:.1f} + layout "
+            f"{m['LayoutDuration']:.1f} + other ({'' if script else 'script, '}paint, GC, ...) "
+            f"{other:.1f}; main-thread CPU {m['ThreadTime']:.1f}")
 
 
 def run(runs: int = 9, log=print) -> list[Outcome]:
@@ -314,9 +335,16 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                 r["metrics"] = {k: m1[k] - m0[k] for k in METRICS}
                 return r
 
-            def layout_draw(case, rep):
+            def layout_draw(case, rep, with_metrics=False):
                 body = _request_body(f"{case['text']}# layout {rep}\n", case["values"])
-                return page.evaluate(JS_LAYOUT_DRAW, {"body": body})
+                page.evaluate(JS_FETCH, {"body": body})
+                try:
+                    if with_metrics:
+                        gc()
+                        return measured(page.evaluate, JS_LAYOUT_DRAW)
+                    return page.evaluate(JS_LAYOUT_DRAW)
+                finally:
+                    page.evaluate(JS_RESTORE)
 
             def end_to_end(case, rep):
                 text = f"{case['text']}# run {rep}\n"
@@ -355,8 +383,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
             for rep in range(reps):  # interleaved, order rotated per round
                 order = cases if rep % 2 == 0 else cases[::-1]
                 for case in order:
-                    gc()
-                    r = measured(layout_draw, case, rep)
+                    r = layout_draw(case, rep, with_metrics=True)
                     if r["drawn"] != r["nodes"]:
                         raise VerificationError(f"drew {r['drawn']} of {r['nodes']} nodes")
                     case["layout"].append(r)
@@ -394,8 +421,8 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
             f"{_med([x['frameMs'] for x in L]):.1f}; JSON.parse "
             f"{_med([x['parseMs'] for x in L]):.1f} (not counted); double-rAF reading "
             f"{_med([x['doubleRafMs'] for x in L]):.0f}")
-        log("  main thread during the measurement (fetch included; CDP metrics, medians, ms): "
-            + _metrics_line([x["metrics"] for x in L]))
+        log("  renderer main thread in that time (CDP metrics, medians, ms): "
+            + _metrics_line([x["metrics"] for x in L], script=False))
         log(f"  layout+draw min {min(x['totalMs'] for x in L):.0f} / max "
             f"{max(x['totalMs'] for x in L):.0f} ms over {len(L)}")
         E = case["e2e"]

@@ -311,7 +311,21 @@ test("both settings give valid layouts on a ~300-node real program", (t) => {
     const [L, ms] = timed(() => layoutGraph(g, { mode }));
     checkLayout(g, L);
     t.diagnostic(`${g.nodes.length} nodes, mode ${mode} -> ${L.mode}: ${ms.toFixed(0)} ms, `
-      + `${L.layers} columns, ${L.dummies} dummy nodes, ${L.threaded} threaded edges`);
+      + `${L.layers} columns, ${L.dummies} dummy nodes, ${L.threaded} threaded edges, `
+      + `${Math.round(L.width)} x ${Math.round(L.height)} px`);
+    // No column holds more than 9 nodes: a much taller drawing would be a staircase.
+    assert.ok(L.height < 2500, `height ${L.height}`);
+  }
+});
+
+test("random staged programs, both settings and several dummy budgets", () => {
+  for (let seed = 1; seed <= 20; seed++) {
+    const g = staged(20 + seed * 8, seed, 2 + (seed % 7));
+    for (const opts of [{}, { mode: "fast" }, { mode: "fast", dummyBudget: seed * 3 },
+      { mode: "quality", qualityLimit: g.nodes.length + seed * 4 }]) {
+      const L = layoutGraph(g, opts);
+      checkLayout(g, L);
+    }
   }
 });
 
@@ -372,4 +386,9 @@ test("edge cases: empty graph, one node, a disconnected node, bad input", () => 
     edges: [{ id: 0, source: "n0", target: "nope", index: 0 }] }), /unknown node/);
   assert.throws(() => layoutGraph({ nodes: [...one.nodes, ...one.nodes], edges: [] }),
     /duplicate/);
+  const cycle = {
+    nodes: [{ id: "a", kind: "op", inputs: ["b"] }, { id: "b", kind: "op", inputs: ["a"] }],
+    edges: [{ id: 0, source: "b", target: "a", index: 0 }, { id: 1, source: "a", target: "b", index: 0 }],
+  };
+  assert.throws(() => layoutGraph(cycle), /cycle/);
 });
