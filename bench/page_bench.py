@@ -31,6 +31,12 @@ stepping (the target) = the ~300-node graph's whole timeline, one ArrowRight key
             so the per-step cost is reported too: from the keydown to the end of that
             frame's rendering (capacity = 1000 / its median).
 
+Where the time goes (information): the splits above (performance.now() in the page), and
+the renderer main thread's CDP Performance metrics over each measurement: time in tasks,
+style recalculation, layout, script (for stepping; script run from page.evaluate is counted
+as DevTools time, so for layout+draw it stays in "other") and the thread's CPU time (on a
+busy machine, tasks >> CPU means the renderer waited for a core).
+
 Medians over max(5, --runs) repetitions for layout+draw and end to end, after an untimed
 warm-up round; 5 passes over the whole timeline for stepping. The JS heap is collected
 (CDP HeapProfiler.collectGarbage, untimed) before each timed repetition. Uncaught page
@@ -456,7 +462,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
     log(f"  {passes[0]['n']} steps, every one rendered in its own frame, {len(passes)} passes; "
         f"steps/s = 1000 / median frame interval (capped by the {hz:.0f} Hz display rate); "
         f"whole timeline {_med(overall):.0f} steps/s")
-    log(f"  per step: keydown handler {_med(script):.2f} ms, keydown -> frame rendered "
+    log(f"  per step: keydown handler (with any layout it forces) {_med(script):.2f} ms, keydown -> frame rendered "
         f"{1000 / _med(capacity):.2f} ms (median), so ≈ {_med(capacity):.0f} steps/s without "
         f"the display cap; per-pass rendered rates "
         + ", ".join(f"{r:.0f}" for r in rates))

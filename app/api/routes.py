@@ -1,6 +1,8 @@
-"""The routes: validate (pydantic), run the engine in a worker, return its JSON."""
+"""The routes, thin: read the body, hand it to a job (in-process when provably small, else in
+a worker, where it is validated and computed), return the JSON the job made."""
 
 import functools
+
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
@@ -9,6 +11,7 @@ from app.engine import OPS, ExpressionError, parse
 from app.examples import SECTIONS, get_examples
 
 from . import jobs
+from . import openapi_examples as examples
 from .errors import error_response, expression_error_item, http_item
 from .schemas import (ErrorResponse, GradcheckRequest, GradcheckResponse, GraphRequest,
                       GraphResponse, LandscapeRequest, LandscapeResponse, ParseRequest,
@@ -18,25 +21,6 @@ from .workers import Overloaded, TimeLimit, WorkerDied
 
 router = APIRouter(route_class=StrictJSONRoute)
 
-_TUTORIAL = {
-    "chain_rule": {"summary": "Chain rule: (x+y)*z at x=-2, y=5, z=-4",
-                   "value": {"expression": "(x+y)*z", "values": {"x": -2, "y": 5, "z": -4}}},
-    "stages": {"summary": "Named stages q = x + y, f = q * z",
-               "value": {"expression": "q = x + y\nf = q * z",
-                         "values": {"x": -2, "y": 5, "z": -4}}},
-    "add_gate": {"summary": "Add gate with upstream gradient -4",
-                 "value": {"expression": "x + y", "values": {"x": -2, "y": 5},
-                           "output_grad": -4}},
-    "sigmoid_neuron": {"summary": "Sigmoid neuron (expanded into gates)",
-                       "value": {"expression": "sigmoid(w0*x0 + w1*x1 + w2)",
-                                 "values": {"w0": 2, "w1": -3, "w2": -3, "x0": -1, "x1": -2},
-                                 "expand": True}},
-    "matmul": {"summary": "D = W X with upstream G",
-               "value": {"expression": "W @ X",
-                         "values": {"W": [[1, 2, 3], [4, 5, 6]],
-                                    "X": [[1, 0], [0, 1], [1, 1]]},
-                         "output_grad": [[1, 0], [0, 1]]}},
-}
 _ERRORS = {422: {"model": ErrorResponse, "description": "Invalid input, with its location"},
            413: {"model": ErrorResponse, "description": "Body too large"},
            415: {"model": ErrorResponse, "description": "Body is not JSON"},
@@ -79,7 +63,7 @@ def _pool_error(error, settings):
 
 
 @router.post("/api/graph", response_model=GraphResponse, responses=_ERRORS,
-             openapi_extra=_request_body(GraphRequest, _TUTORIAL),
+             openapi_extra=_request_body(GraphRequest, examples.TUTORIAL),
              summary="Evaluate an expression and backpropagate through it")
 async def graph(request: Request):
     """The computation graph with every value and gradient, and the step-by-step trace."""
@@ -87,34 +71,18 @@ async def graph(request: Request):
 
 
 @router.post("/api/gradcheck", response_model=GradcheckResponse, responses=_ERRORS,
-             openapi_extra=_request_body(GradcheckRequest, _TUTORIAL),
+             openapi_extra=_request_body(GradcheckRequest, examples.TUTORIAL),
              summary="Check backprop against central differences")
 async def gradcheck(request: Request):
     """Per variable: backprop and numeric gradients, the max relative error, and the cost."""
     return await _run(request, "gradcheck")
 
 
-_TRAINING = {
-    "linear_regression": {
-        "summary": "Linear regression with MSE, plain gradient descent",
-        "value": {"expression": "mse(w * X + b, Y)",
-                  "values": {"w": 0, "b": 0, "X": [[-1, -0.5, 0, 0.5, 1]],
-                             "Y": [[-1, 0, 1, 2, 3]]},
-                  "params": ["w", "b"], "optimizer": {"name": "sgd", "lr": 0.5},
-                  "steps": 50}},
-    "adam_minibatch": {
-        "summary": "Adam on minibatches of 2 columns, with L2",
-        "value": {"expression": "mse(w * X + b, Y)",
-                  "values": {"w": 0, "b": 0, "X": [[-1, -0.5, 0, 0.5, 1]],
-                             "Y": [[-1, 0, 1, 2, 3]]},
-                  "params": ["w", "b"], "optimizer": {"name": "adam", "lr": 0.1},
-                  "l2": 0.01, "steps": 100, "batch": {"size": 2, "data": ["X", "Y"]}}},
-}
 NDJSON = "application/x-ndjson"
 
 
 @router.post("/api/train", response_model=TrainResponse, responses=_ERRORS,
-             openapi_extra=_request_body(TrainRequest, _TRAINING),
+             openapi_extra=_request_body(TrainRequest, examples.TRAINING),
              summary="Train parameters by gradient descent (sgd, momentum, adam)")
 async def train(request: Request):
     """The loss before each update, the gradient norm and the final params. With
@@ -145,12 +113,7 @@ async def train(request: Request):
 
 
 @router.post("/api/landscape", response_model=LandscapeResponse, responses=_ERRORS,
-             openapi_extra=_request_body(LandscapeRequest, {"regression": {
-                 "summary": "The MSE of a line over (w, b)",
-                 "value": {"expression": "mse(w * X + b, Y)",
-                           "values": {"w": 0, "b": 0, "X": [[-1, 0, 1]], "Y": [[-1, 1, 3]]},
-                           "params": ["w", "b"], "ranges": {"w": [-1, 4], "b": [-2, 3]},
-                           "resolution": 21}}}),
+             openapi_extra=_request_body(LandscapeRequest, examples.LANDSCAPE),
              summary="The loss over a grid of two scalar parameters (for contour plots)")
 async def loss_landscape(request: Request):
     return await _run(request, "landscape")

@@ -9,10 +9,8 @@ import numpy as np
 
 from .autodiff import forward
 from .evaluate import evaluate
-from .expand import expand as expand_program
-from .graph import build, seed_for
+from .graph import seed_for
 from .limits import DEFAULT_LIMITS
-from .parser import parse
 
 
 def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limits=None):
@@ -20,8 +18,7 @@ def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limi
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError("eps must be a number between 0 and 1")
     result = evaluate(expression, values, output_grad, expand, limits)
-    program = parse(expression, limits)
-    graph = build(expand_program(program) if expand else program, values, limits)
+    graph = result.graph  # its op slots are recomputed for every perturbed input below
     seed = seed_for(graph, output_grad, limits)
     base = list(graph.values)
 

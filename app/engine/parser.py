@@ -90,7 +90,7 @@ def parse(text, limits=DEFAULT_LIMITS):
     # Hot loop below: locals, inlined node creation and tuples, because a 10,000-operation
     # program is ~60,000 tokens and every microsecond per token shows.
     ops, args, spans, labels = prog.ops, prog.args, prog.spans, prog.labels
-    consts, names, variables = prog.consts, prog.names, prog.variables
+    consts, variables = prog.consts, prog.variables
     assigned = {}  # name -> node id, for `name = expr`
     max_depth = limits.max_depth
     classes, prec_of, binary = _CLASS, _PREC, BINARY

@@ -17,6 +17,12 @@ export class GraphView {
     this.zoom = d3.zoom().scaleExtent([0.03, 8])
       .on("zoom", (event) => this.root.attr("transform", event.transform));
     this.svg.call(this.zoom).on("dblclick.zoom", null);
+    // A pixel size, not 100%: a percentage-sized SVG is laid out again (all its text) whenever
+    // anything else on the page is, e.g. the step counter's text on every step.
+    const wrap = svg.parentElement;
+    new ResizeObserver(() => {
+      this.svg.attr("width", wrap.clientWidth).attr("height", wrap.clientHeight);
+    }).observe(wrap);
     this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
   }
 
@@ -25,6 +31,7 @@ export class GraphView {
     this.layout = layout;
     this.nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
     this.root.selectAll("*").remove();
+    this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
     this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
     this._drawBlocks();
     this.wires = this._drawEdges();
@@ -123,49 +130,59 @@ export class GraphView {
       // and below for the gradient; the layout left room for them (layoutOptions).
       const heat = heatGeometry(n.shape);
       const room = heat ? heat.height + 4 : 0;
-      sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6 - room);
+      const val = sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6 - room);
+      if (n.kind === "op" && n.name) {
+        val.append("tspan").attr("class", "name").text(n.name);
+        val.append("tspan").attr("class", "number");
+      }
       sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15 + room);
     });
     return nodes;
   }
 
   update(state, { digits = 4 } = {}) {
+    // Only what changed since the last step is touched: rewriting every label would make the
+    // browser lay out all the graph's text again on each step (too slow at 300+ nodes).
     if (!this.graph) return;
     const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
-    this.nodes.classed("active", (n) => activeNodes.has(n.id));
-    this.nodes.attr("data-state", (n) => (grads.has(n.id) ? "backward" : values.has(n.id) ? "forward" : "pending"));
-    this.nodes.select("text.val").each(function setValue(n) {
-      // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
+    const shown = this.shown;
+    this.nodes.each(function updateNode(n) {
       const v = values.get(n.id);
+      const g = grads.get(n.id);
       const named = n.kind === "op" && n.name;
-      const number = labelFor(n, v, digits, !named);
-      const sel = d3.select(this).attr("class", `val ${v === undefined ? "" : signClass(v)}`);
-      sel.selectAll("tspan").remove();
-      sel.text(null);
-      if (named) sel.append("tspan").attr("class", "name").text(number ? `${n.name} = ` : n.name);
-      sel.append("tspan").text(number);
+      const valueText = labelFor(n, v, digits, !named);
+      const key = `${activeNodes.has(n.id)}|${valueText}|${labelFor(n, g, digits)}|`
+        + `${v === undefined ? "" : signClass(v)}|${g === undefined ? "" : signClass(g)}|`
+        + `${n.shape.length ? `${v !== undefined}${g !== undefined}${g === undefined ? "" : JSON.stringify(g)}` : ""}`;
+      if (shown.get(n.id) === key) return;
+      shown.set(n.id, key);
+      const sel = d3.select(this).classed("active", activeNodes.has(n.id))
+        .attr("data-state", g !== undefined ? "backward" : v !== undefined ? "forward" : "pending");
+      // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
+      const val = sel.select("text.val").attr("class", `val ${v === undefined ? "" : signClass(v)}`);
+      if (named) {
+        val.select("tspan.name").text(valueText ? `${n.name} = ` : n.name);
+        val.select("tspan.number").text(valueText);
+      } else {
+        val.text(valueText);
+      }
+      sel.select("text.grd").attr("class", `grd ${g === undefined || isTensor(g) ? "" : signClass(g)}`)
+        .text(labelFor(n, g, digits));
+      if (n.shape.length) {
+        heatmap(sel, "heat-val", v, -1);
+        heatmap(sel, "heat-grad", g, 1);
+      }
     });
-    this.nodes.select("text.grd").each(function setGrad(n) {
-      const v = grads.get(n.id);
-      d3.select(this).attr("class", `grd ${v === undefined || isTensor(v) ? "" : signClass(v)}`)
-        .text(labelFor(n, v, digits));
-    });
-    this.nodes.each(function drawHeat(n) {
-      if (!n.shape.length) return;
+    this.wires.each(function updateWire(e) {
+      const v = edgeGrads.get(e.id);
+      const key = `${activeEdges.has(e.id)}|${v === undefined ? "" : isTensor(v) ? "t" : signed(v, digits)}`;
+      if (shown.get(e.id) === key) return;
+      shown.set(e.id, key);
       const sel = d3.select(this);
-      heatmap(sel, "heat-val", values.get(n.id), -1);
-      heatmap(sel, "heat-grad", grads.get(n.id), 1);
+      sel.select("path.wire").classed("active", activeEdges.has(e.id)).classed("done", v !== undefined);
+      sel.select("text.wire-grad").attr("class", `wire-grad ${v === undefined ? "" : signClass(v)}`)
+        .text(v === undefined || isTensor(v) ? "" : signed(v, digits));
     });
-    this.wires.select("path.wire")
-      .classed("active", (e) => activeEdges.has(e.id))
-      .classed("done", (e) => edgeGrads.has(e.id));
-    if (this.showEdgeLabels) {
-      this.wires.selectAll("text.wire-grad").each(function setWire(e) {
-        const v = edgeGrads.get(e.id);
-        d3.select(this).attr("class", `wire-grad ${v === undefined ? "" : signClass(v)}`)
-          .text(v === undefined || isTensor(v) ? "" : signed(v, digits));
-      });
-    }
     this._pulse(current);
   }
 
@@ -175,18 +192,22 @@ export class GraphView {
     if (!event || event.kind !== "edge" || this.reducedMotion) return;
     const path = this.root.select(`#wire-${event.edge}`).node();
     if (!path) return;
-    const length = path.getTotalLength();
     this.pulse.attr("opacity", 1)
       .transition().duration(450).ease(d3.easeCubicInOut)
-      .attrTween("transform", () => (t) => {
-        const p = path.getPointAtLength(length * (1 - t));
-        return `translate(${p.x},${p.y})`;
+      .attrTween("transform", () => {
+        const length = path.getTotalLength(); // measured when the animation starts, not now
+        return (t) => {
+          const p = path.getPointAtLength(length * (1 - t));
+          return `translate(${p.x},${p.y})`;
+        };
       })
       .transition().attr("opacity", 0);
   }
 
   fit() {
-    const { width, height } = this.svg.node().getBoundingClientRect();
+    const wrap = this.svg.node().parentElement;
+    const width = wrap.clientWidth;
+    const height = wrap.clientHeight;
     if (!this.layout || !width || !height) return;
     const pad = 40;
     const w = this.layout.width + 2 * pad;

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from app.engine import ExpressionError, evaluate, parse
-from testkit import assert_close, named_node, op_nodes, variable_node
+from testkit import ERROR_TYPES, assert_close, named_node, op_nodes, variable_node
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
@@ -409,17 +409,7 @@ def expression_error_or_success(text, values=None):
     try:
         return evaluate(text, {"x": 1.0} if values is None else values)
     except ExpressionError as err:
-        assert err.type in {
-            "syntax_error",
-            "invalid_character",
-            "unknown_function",
-            "missing_value",
-            "reserved_name",
-            "arity",
-            "shape_mismatch",
-            "invalid_value",
-            "limit_exceeded",
-        }
+        assert err.type in ERROR_TYPES
         assert 0 <= err.start <= err.end <= len(text)
         assert err.msg and err.msg_ko
         return None
