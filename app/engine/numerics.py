@@ -106,7 +106,11 @@ class ArrayMath:
 
     @staticmethod
     def sigmoid(u):
-        return 1.0 / (1.0 + np.exp(-u))
+        if not np.ndim(u):  # a numpy scalar, from the scalar path's fallback
+            return 1.0 / (1.0 + np.exp(-u))
+        s = np.exp(-u)  # then in place: one temporary instead of four
+        s += 1.0
+        return np.reciprocal(s, out=s)
 
 
 def is_finite(v):

@@ -527,3 +527,14 @@ def test_expanded_blocks_are_numbered_one_per_composite_in_order():
         if "block" in node:
             blocks.setdefault(node["block"]["id"], node["block"]["op"])
     assert blocks == {1: "sigmoid", 2: "sigmoid", 3: "mse"}
+
+
+@pytest.mark.parametrize("expand", [False, True])
+def test_saturated_functions_give_ieee_results_not_errors(expand):
+    """Where Python's math raises (overflow, domain), the engine answers as numpy does."""
+    r = evaluate("sigmoid(a) + sigmoid(b) + tanh(a) + exp(c) * 0 + relu(a)",
+                 {"a": -1000.0, "b": 1000.0, "c": -1000.0}, expand=expand)
+    assert r.value == 1.0 - 1.0
+    r = evaluate("sigmoid(v)", {"v": [-1000.0, 0.0, 1000.0]}, expand=expand)
+    assert list(r.value) == [0.0, 0.5, 1.0]
+    assert list(r.gradients["v"]) == [0.0, 0.25, 0.0] or expand  # expanded: inf/inf = NaN
