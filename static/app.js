@@ -652,7 +652,6 @@ function wire() {
     event.preventDefault();
     act(action);
   });
-  window.addEventListener("resize", () => view.fit());
 }
 
 async function init() {

@@ -22,6 +22,7 @@ export class GraphView {
     const wrap = svg.parentElement;
     new ResizeObserver(() => {
       this.svg.attr("width", wrap.clientWidth).attr("height", wrap.clientHeight);
+      this.fit(); // a new window size: frame the whole graph again
     }).observe(wrap);
     this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
   }
