@@ -1,7 +1,7 @@
 // The page: one state object, and the DOM as a function of it. Pure logic lives in js/*
 // (timeline, chain rule, formatting, i18n, share links, layout); this file wires events.
 import * as api from "./js/api.js";
-import { displayName, explain, forkInfo } from "./js/chain-rule.js";
+import { displayName, explain, forkInfo, outputName } from "./js/chain-rule.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
 import { GraphView, layoutOptions } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
@@ -411,6 +411,13 @@ function showTooltip(node, event) {
     [tr("node.grad"), tl.grads.has(node.id) ? formatValue(tl.grads.get(node.id), 6) : "—"],
   ];
   tip.append(...rows.map(([k, v]) => el("div", `${k}: ${v}`, "mono")));
+  // The chain rule at this node: what each consumer sent back, summed at a fork.
+  const info = forkInfo(state.graph, node.id);
+  if (info?.contributions.length) {
+    const terms = info.contributions.map((c) => formatValue(c.value, digits()));
+    const sum = terms.length > 1 ? ` = ${formatValue(info.sum, digits())}` : "";
+    tip.append(el("div", `∂${outputName(state.graph)}/∂${nodeName(node.id)} = ${terms.join(" + ")}${sum}`, "mono"));
+  }
   const op = state.opsByName.get(node.op);
   if (op?.latex?.length && globalThis.katex) {
     for (const latex of op.latex) {
