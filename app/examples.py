@@ -553,3 +553,12 @@ EXAMPLES = [
 def get_examples():
     """The presets, as a deep copy: changing the result never changes `EXAMPLES`."""
     return copy.deepcopy(EXAMPLES)
+
+
+def presets():
+    """The presets as GET /api/examples serves them: a list, each example carrying its
+    section's title and tutorial heading number, so a menu can group them."""
+    sections = {section["id"]: section for section in SECTIONS}
+    return [{**example, "section_title": copy.deepcopy(sections[example["section"]]["title"]),
+             "tutorial": sections[example["section"]]["tutorial"]}
+            for example in get_examples()]

@@ -669,10 +669,12 @@ async function init() {
   wire();
   applyLanguage();
   const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
-  state.ops = ops.data?.ops ?? [];
+  state.ops = Array.isArray(ops.data) ? ops.data : [];
   state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
-  state.sections = examples.data?.sections ?? [];
-  state.examples = examples.data?.examples ?? [];
+  state.examples = Array.isArray(examples.data) ? examples.data : [];
+  // The menu's groups: each preset's section, in the order the presets come.
+  const sections = new Map(state.examples.map((e) => [e.section, { id: e.section, title: e.section_title }]));
+  state.sections = [...sections.values()];
   applyLanguage();
   if (shared) {
     $("expression").value = shared.expression ?? "";

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from app.engine import OPS, ExpressionError, parse
-from app.examples import SECTIONS, get_examples
+from app.examples import presets
 
 from . import jobs
 from . import openapi_examples as examples
@@ -137,20 +137,22 @@ def _ops_json():
             "latex": list(op.latex), "rule": list(op.rule), "gate": op.gate,
             "composite": op.expand is not None}
            for op in OPS.values()]
-    return orjson.dumps({"ops": ops})
+    return orjson.dumps(ops)
 
 
 @router.get("/api/ops", summary="Every function and operator")
 async def ops():
-    """Arity, description (ko, en), local derivative (LaTeX) and gate pattern of each op."""
+    """A list: arity, description (ko, en), local derivative (LaTeX) and gate pattern of each
+    op ("internal" ones appear only inside expanded composites)."""
     return Response(_ops_json(), media_type="application/json")
 
 
 @router.get("/api/examples", summary="The tutorial's presets")
 async def examples():
-    """Presets, one or more per tutorial section, with ko/en titles and explanations."""
-    return Response(orjson.dumps({"sections": SECTIONS, "examples": get_examples()}),
-                    media_type="application/json")
+    """A list of presets, one or more per tutorial section (in tutorial order), each with
+    ko/en titles and explanations, the request fields, its section's title and, for the
+    training lab, a "train" entry."""
+    return Response(orjson.dumps(presets()), media_type="application/json")
 
 
 @router.get("/healthz", summary="Liveness")

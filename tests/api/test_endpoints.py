@@ -357,7 +357,7 @@ DESIGN_OPERATORS = {"+": 2, "-": 2, "*": 2, "/": 2, "@": 2}
 def test_ops_lists_every_function(client):
     r = client.get("/api/ops")
     assert r.status_code == 200
-    ops = r.json()["ops"]
+    ops = r.json()  # a list of ops
     by_name = {op["name"]: op for op in ops}
     for name, arity in DESIGN_FUNCTIONS.items():
         assert name in by_name, name
@@ -379,8 +379,10 @@ def test_ops_lists_every_function(client):
 def test_examples_all_evaluate_without_warnings(client):
     r = client.get("/api/examples")
     assert r.status_code == 200, r.text
-    examples = r.json()["examples"]
+    examples = r.json()  # a list of presets
     assert len(examples) >= 12
+    assert all(ex["section_title"]["en"] and HANGUL.search(ex["section_title"]["ko"])
+               for ex in examples)
     ids = [ex["id"] for ex in examples]
     assert len(set(ids)) == len(ids)
     for ex in examples:

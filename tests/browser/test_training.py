@@ -42,7 +42,7 @@ def load_preset(app) -> dict:
     """Choose the linear-regression training preset; its entry from /api/examples."""
     app.choose_example(PRESET)
     examples = app.page.evaluate("fetch('/api/examples').then(r => r.json())")
-    preset = next(e for e in examples["examples"] if e["id"] == PRESET)
+    preset = next(e for e in examples if e["id"] == PRESET)
     expect(app.testid("train-param-w")).to_be_checked()
     return preset
 

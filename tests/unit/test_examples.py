@@ -682,3 +682,16 @@ def test_minibatch_adam_training_numbers():
     assert round(float(params["w"])) == 2 and round(float(params["b"])) == 1
     assert max(np.diff(history)) > 0  # jagged: some batch losses go up
     assert_quoted(ex, fmt(history[0]), fmt(final, 3), "4", "0.1", "100", "12")
+
+
+def test_served_presets_carry_their_sections_title_in_order():
+    from app.examples import presets
+
+    served = presets()
+    titles = {section["id"]: section["title"] for section in SECTIONS}
+    assert [ex["id"] for ex in served] == [ex["id"] for ex in EXAMPLES]
+    for ex in served:
+        assert ex["section_title"] == titles[ex["section"]]
+        assert isinstance(ex["tutorial"], int)
+    served[0]["section_title"]["en"] = "changed"
+    assert SECTIONS[0]["title"]["en"] != "changed"
