@@ -34,6 +34,7 @@ export class GraphView {
     this.root.selectAll("*").remove();
     this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
     this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
+    this.outgoing = d3.rollup(graph.edges, (v) => v.length, (e) => e.source);
     this._drawBlocks();
     this.wires = this._drawEdges();
     this.nodes = this._drawNodes();
@@ -77,21 +78,22 @@ export class GraphView {
       .attr("text-anchor", "middle")
       .text((e) => formatShape(this.nodeById.get(e.source).shape));
     if (this.showEdgeLabels) {
-      // Only the wires out of a fork get their own number: there the contributions differ
-      // and add up to the node's gradient; elsewhere it would repeat the node's.
-      const outgoing = d3.rollup(this.graph.edges, (v) => v.length, (e) => e.source);
-      wires.filter((e) => outgoing.get(e.source) > 1).append("text").attr("class", "wire-grad")
-        .attr("x", (e) => startNear(this.layout.edges.get(e.id).points)[0])
-        .attr("y", (e) => startNear(this.layout.edges.get(e.id).points)[1] - 4)
-        .attr("text-anchor", "start");
+      // The contribution an edge sends back is shown on its wire while that step is the
+      // current one: the number travels with the gradient, and the finished graph stays
+      // readable (a fork's contributions are listed in its tooltip and details).
+      wires.each(function placeLabel() {
+        const path = this.querySelector("path");
+        const p = path.getPointAtLength(path.getTotalLength() / 2);
+        d3.select(this).append("text").attr("class", "wire-grad")
+          .attr("x", p.x).attr("y", p.y - 6).attr("text-anchor", "middle");
+      });
     }
     return wires;
   }
 
   _drawNodes() {
     const graph = this.graph;
-    const forks = new Set(graph.edges.map((e) => e.source)
-      .filter((id, i, all) => all.indexOf(id) !== i));
+    const forks = new Set([...this.outgoing].filter(([, count]) => count > 1).map(([id]) => id));
     const g = this.root.append("g").attr("class", "nodes");
     const nodes = g.selectAll("g.node").data(graph.nodes, (n) => n.id).join("g")
       .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}`)
@@ -176,13 +178,15 @@ export class GraphView {
     });
     this.wires.each(function updateWire(e) {
       const v = edgeGrads.get(e.id);
-      const key = `${activeEdges.has(e.id)}|${v === undefined ? "" : isTensor(v) ? "t" : signed(v, digits)}`;
+      const active = activeEdges.has(e.id);
+      const label = active && v !== undefined && !isTensor(v) ? signed(v, digits) : "";
+      const key = `${active}|${v !== undefined}|${label}`;
       if (shown.get(e.id) === key) return;
       shown.set(e.id, key);
       const sel = d3.select(this);
-      sel.select("path.wire").classed("active", activeEdges.has(e.id)).classed("done", v !== undefined);
-      sel.select("text.wire-grad").attr("class", `wire-grad ${v === undefined ? "" : signClass(v)}`)
-        .text(v === undefined || isTensor(v) ? "" : signed(v, digits));
+      sel.select("path.wire").classed("active", active).classed("done", v !== undefined);
+      sel.select("text.wire-grad").attr("class", `wire-grad ${label ? signClass(v) : ""}`)
+        .text(label);
     });
     this._pulse(current);
   }
@@ -231,14 +235,6 @@ export class GraphView {
 
 function midpoint(points) {
   return points[Math.floor(points.length / 2)];
-}
-
-function startNear(points) {
-  // A little way along the wire from the source, where wires out of a fork fan apart.
-  const [x0, y0] = points[0];
-  const [x1, y1] = points[1];
-  const f = Math.min(1, 34 / Math.max(1, x1 - x0));
-  return [x0 + 6 + (x1 - x0) * f * 0.5, y0 + (y1 - y0) * f];
 }
 
 function dataNumber(v) {
