@@ -3,13 +3,12 @@
 // box around the paths, the contour levels, the grid as a flat array) are exported for
 // tests; D3 is read from the page's global at call time.
 import { formatNumber, toNumber } from "./format.js";
-import { clampPixel, runClasses } from "./loss-chart.js";
+import { chartFrame, clampPixel, runClasses } from "./loss-chart.js";
 
 const d3 = () => globalThis.d3;
 
 export const LANDSCAPE = { width: 300, height: 210, margin: { top: 6, right: 10, bottom: 30, left: 42 } };
 
-let viewCount = 0; // unique clip-path ids
 
 /** {x: [lo, hi], y: [lo, hi]} around the finite points [[a, b], ...], padded by `pad` of
  * the span on every side (a flat span gets half its size, at least 0.5, instead). */
@@ -64,24 +63,15 @@ export function gridValues(grid, l2 = 0) {
 export class LandscapeView {
   constructor(svg, t) {
     this.t = t;
-    const { width, height, margin } = LANDSCAPE;
+    const { width, height } = LANDSCAPE;
     this.svg = d3().select(svg).attr("viewBox", `0 0 ${width} ${height}`)
       .attr("preserveAspectRatio", "xMidYMid meet");
-    const clipId = `landscape-clip-${++viewCount}`;
-    this.svg.append("defs").append("clipPath").attr("id", clipId).append("rect")
-      .attr("x", margin.left).attr("y", margin.top)
-      .attr("width", width - margin.left - margin.right)
-      .attr("height", height - margin.top - margin.bottom);
-    this.bands = this.svg.append("g").attr("class", "bands").attr("clip-path", `url(#${clipId})`);
-    this.paths = this.svg.append("g").attr("class", "paths").attr("clip-path", `url(#${clipId})`);
-    this.xAxis = this.svg.append("g").attr("class", "axis x")
-      .attr("transform", `translate(0,${height - margin.bottom})`);
-    this.yAxis = this.svg.append("g").attr("class", "axis y").attr("transform", `translate(${margin.left},0)`);
-    this.xLabel = this.svg.append("text").attr("class", "axis-label")
-      .attr("x", margin.left + (width - margin.left - margin.right) / 2).attr("y", height - 2)
-      .attr("text-anchor", "middle");
-    this.yLabel = this.svg.append("text").attr("class", "axis-label").attr("text-anchor", "middle")
-      .attr("transform", `translate(10,${margin.top + (height - margin.top - margin.bottom) / 2}) rotate(-90)`);
+    // Bands and paths first, so the axes and labels are drawn over them.
+    const bands = this.svg.append("g").attr("class", "bands");
+    const paths = this.svg.append("g").attr("class", "paths");
+    Object.assign(this, chartFrame(this.svg, LANDSCAPE));
+    this.bands = bands.attr("clip-path", `url(#${this.clipId})`);
+    this.paths = paths.attr("clip-path", `url(#${this.clipId})`);
   }
 
   /** grid: /api/landscape's {x, y, loss}; names: [x name, y name]; runs: the runs whose

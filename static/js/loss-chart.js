@@ -13,7 +13,7 @@ export const CHART = { width: 300, height: 170, margin: { top: 8, right: 12, bot
 const LINEAR_CAP = 4;
 
 export const OPTIMIZERS = ["sgd", "momentum", "adam"];
-let chartCount = 0; // unique clip-path ids when a page has several charts
+let chartCount = 0; // unique clip-path ids when a page has several charts and landscapes
 
 /** The finite losses of a run's points. */
 function finiteLosses(run) {
@@ -74,6 +74,27 @@ export function drawable(loss, log) {
   return Number.isFinite(v) && (!log || v > 0);
 }
 
+/** The frame both charts share: a clip rectangle for the plot area, two axes and their
+ * labels. `pad` widens the clip a little (so lines on the edge stay whole); `labelGap`
+ * lifts the x label off the bottom. */
+export function chartFrame(svg, { width, height, margin }, { pad = 0, labelGap = 2 } = {}) {
+  const clipId = `chart-clip-${++chartCount}`;
+  const innerWidth = width - margin.left - margin.right;
+  const innerHeight = height - margin.top - margin.bottom;
+  svg.append("defs").append("clipPath").attr("id", clipId).append("rect")
+    .attr("x", margin.left).attr("y", margin.top - pad)
+    .attr("width", innerWidth + pad).attr("height", innerHeight + 2 * pad);
+  return {
+    clipId,
+    xAxis: svg.append("g").attr("class", "axis x").attr("transform", `translate(0,${height - margin.bottom})`),
+    yAxis: svg.append("g").attr("class", "axis y").attr("transform", `translate(${margin.left},0)`),
+    xLabel: svg.append("text").attr("class", "axis-label").attr("text-anchor", "middle")
+      .attr("x", margin.left + innerWidth / 2).attr("y", height - labelGap),
+    yLabel: svg.append("text").attr("class", "axis-label").attr("text-anchor", "middle")
+      .attr("transform", `translate(10,${margin.top + innerHeight / 2}) rotate(-90)`),
+  };
+}
+
 export class LossChart {
   /** `svg`: the chart's <svg>; `t`: the page's translator. */
   constructor(svg, t) {
@@ -81,25 +102,12 @@ export class LossChart {
     const { width, height, margin } = CHART;
     this.svg = d3().select(svg).attr("viewBox", `0 0 ${width} ${height}`)
       .attr("preserveAspectRatio", "xMidYMid meet");
-    const clipId = `loss-clip-${++chartCount}`;
-    this.svg.append("defs").append("clipPath").attr("id", clipId).append("rect")
-      .attr("x", margin.left).attr("y", margin.top - 2)
-      .attr("width", width - margin.left - margin.right + 2)
-      .attr("height", height - margin.top - margin.bottom + 4);
-    this.xAxis = this.svg.append("g").attr("class", "axis x")
-      .attr("transform", `translate(0,${height - margin.bottom})`);
-    this.yAxis = this.svg.append("g").attr("class", "axis y").attr("transform", `translate(${margin.left},0)`);
-    this.xLabel = this.svg.append("text").attr("class", "axis-label")
-      .attr("x", margin.left + (width - margin.left - margin.right) / 2).attr("y", height - 4)
-      .attr("text-anchor", "middle");
-    this.yLabel = this.svg.append("text").attr("class", "axis-label")
-      .attr("transform", `translate(10,${margin.top + (height - margin.top - margin.bottom) / 2}) rotate(-90)`)
-      .attr("text-anchor", "middle");
+    Object.assign(this, chartFrame(this.svg, CHART, { pad: 2, labelGap: 4 }));
     this.empty = this.svg.append("text").attr("class", "empty")
       .attr("x", margin.left + (width - margin.left - margin.right) / 2)
       .attr("y", margin.top + (height - margin.top - margin.bottom) / 2)
       .attr("text-anchor", "middle");
-    this.lines = this.svg.append("g").attr("class", "runs").attr("clip-path", `url(#${clipId})`);
+    this.lines = this.svg.append("g").attr("class", "runs").attr("clip-path", `url(#${this.clipId})`);
     this.runs = [];
     this.log = false;
   }
