@@ -22,9 +22,12 @@ run: install
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
+# Every suite runs even when an earlier one failed; the target fails if any did.
 test: install chromium
-	$(BIN)/python -m pytest
-	node --test tests/js/
+	@status=0; \
+	$(BIN)/python -m pytest || status=1; \
+	node --test tests/js/ || status=1; \
+	exit $$status
 
 bench: install
 	$(BIN)/python -m bench

@@ -190,10 +190,12 @@ def error_report(expression, error, lang):
     """The expression, carets under the error's span, and the message in `lang`."""
     text = TEXT[lang]
     msg = error.msg_ko if lang == "ko" else error.msg
+    where = caret_lines(expression, error.start, error.end)
     if error.loc[:1] == ("values",) and len(error.loc) > 1:
         msg = f"{error.loc[1]}: {msg}"  # the variable whose value is wrong
-    return [*caret_lines(expression, error.start, error.end),
-            f"{text['error']} [{error.type}]: {msg}"]
+        if error.start == error.end:
+            where = []  # a value for a name the expression does not use: nothing to point at
+    return [*where, f"{text['error']} [{error.type}]: {msg}"]
 
 
 # ---------------------------------------------------------------- input

@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from app.api import errors
-from app.api.middleware import BodyRules, SecurityHeaders
+from app.api.jobs import InProcessBudget
+from app.api.middleware import BodyRules, InFlight, SecurityHeaders
 from app.api.routes import REQUEST_MODELS, router
 from app.api.workers import WorkerPool
 from app.settings import Settings, get_settings
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "step. Try POST /api/graph with the tutorial's `(x+y)*z`.")
     app.state.settings = settings
     app.state.pool = WorkerPool(settings)
+    app.state.in_process = InProcessBudget()
     app.include_router(router)
     app.openapi = functools.partial(_openapi, app)
     errors.install(app, settings)
@@ -67,7 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_methods=["GET", "POST"],
                            allow_headers=["content-type"],
                            allow_origins=[o.strip() for o in settings.cors_origins.split(",")])
-    app.add_middleware(BodyRules, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyRules, max_body_bytes=settings.max_body_bytes,
+                       read_timeout_s=settings.read_timeout_s)
+    app.add_middleware(InFlight, max_requests=settings.max_requests,
+                       max_bytes=settings.max_inflight_mb * 1024 * 1024,
+                       write_timeout_s=settings.write_timeout_s)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -22,11 +22,17 @@ class Settings(BaseSettings):
     max_total_elements: int = _L.max_total_elements
     max_flops: float = _L.max_flops
     max_gradcheck_evals: int = _L.max_gradcheck_evals
+    max_gradcheck_work: float = _L.max_gradcheck_work
     max_train_steps: int = 10_000  # updates in one training request (time_s bounds it too)
 
     # HTTP
     max_body_bytes: int = 32 * 1024 * 1024  # a 512×512 matmul's inputs are ~11 MB of JSON
     max_tensor_elements: int = 4096  # larger tensors are summarised in responses
+    max_response_bytes: int = 16 * 1024 * 1024  # a 10,000-op program's answer is ~9 MB
+    max_requests: int = 256  # API requests in progress at once (per app instance)
+    max_inflight_mb: int = 192  # request + response bodies held at once (per app instance)
+    read_timeout_s: float = 20.0  # to receive a whole request body
+    write_timeout_s: float = 30.0  # a client may read nothing of its response this long
     max_errors: int = 20  # entries in one error response
     cors_origins: str = ""  # comma-separated; empty means no CORS headers at all
 

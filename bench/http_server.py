@@ -76,8 +76,9 @@ class Server:
     """
 
     def __init__(self, target: str, ready_path: str = "/healthz", ready_any: bool = False,
-                 attempts: int = 3):
+                 attempts: int = 3, env: dict | None = None):
         self.target = target
+        self.env = {**server_env(), **(env or {})}
         self.ready_path = ready_path
         self.ready_any = ready_any
         self.attempts = attempts
@@ -126,7 +127,7 @@ class Server:
         self._log = os.fdopen(fd, "wb")
         cmd = [sys.executable, "-m", "uvicorn", self.target, "--host", HOST,
                "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(), stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self._wait_ready()

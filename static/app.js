@@ -29,13 +29,16 @@ const state = {
   examples: [],
   example: null, // the preset whose explanation is shown
   variables: [], // free variables of the expression, in order of first use
-  values: {}, // name -> text in the values editor
+  // name -> text in the values editor. A Map, never a plain object: names are the user's
+  // text, and "constructor" or "toString" would otherwise find Object.prototype's members.
+  values: new Map(),
   graph: null, // the last successful /api/graph response
   request: null, // the request that produced it
   k: 0,
   playing: false,
   timer: null,
   error: null, // {type, msg, msg_ko, start, end, loc}
+  shareError: null, // why the share link in the URL did not open (decodeState's reason)
   gradcheck: null,
   selected: null,
 };
@@ -47,7 +50,7 @@ const trainPanel = new TrainPanel($("train-panel"), {
     return error ? { error } : { expression: $("expression").value, values, variables: state.variables };
   },
   applyParams: async (params) => {
-    for (const [name, value] of Object.entries(params)) state.values[name] = valueText(value);
+    for (const [name, value] of Object.entries(params)) state.values.set(name, valueText(value));
     renderValuesEditor();
     await run({ step: state.graph?.steps.length ?? 0 });
   },
@@ -75,6 +78,7 @@ function applyLanguage() {
   renderExamplesMenu();
   renderExplanation();
   renderError();
+  renderShareError();
   renderGradcheck();
   renderTimeline();
   updatePlayButton();
@@ -119,7 +123,7 @@ async function loadExample(id) {
   state.example = ex;
   $("examples").value = id;
   $("expression").value = ex.expression;
-  state.values = Object.fromEntries(Object.entries(ex.values).map(([k, v]) => [k, valueText(v)]));
+  state.values = new Map(Object.entries(ex.values).map(([k, v]) => [k, valueText(v)]));
   state.variables = Object.keys(ex.values);
   $("output-grad").value = ex.output_grad === undefined ? "" : valueText(ex.output_grad);
   $("expand").checked = Boolean(ex.expand);
@@ -166,7 +170,8 @@ function renderValuesEditor() {
     return;
   }
   for (const name of state.variables) {
-    if (state.values[name] === undefined) state.values[name] = "1";
+    if (!state.values.has(name)) state.values.set(name, "1");
+    const text = state.values.get(name);
     const row = document.createElement("div");
     row.className = "value-row";
     const label = el("label", name);
@@ -175,10 +180,10 @@ function renderValuesEditor() {
     input.id = `value-${name}`;
     input.dataset.testid = `value-input-${name}`;
     input.dataset.name = name;
-    input.rows = Math.min(6, Math.max(1, (state.values[name].match(/\],/g) || []).length + 1));
+    input.rows = Math.min(6, Math.max(1, (text.match(/\],/g) || []).length + 1));
     input.spellcheck = false;
-    input.value = state.values[name];
-    input.addEventListener("input", () => { state.values[name] = input.value; });
+    input.value = text;
+    input.addEventListener("input", () => { state.values.set(name, input.value); });
     input.addEventListener("keydown", runOnEnter);
     row.append(label, input);
     editor.append(row);
@@ -195,17 +200,18 @@ function runOnEnter(event) {
 
 /** Numbers or JSON lists from the editor; a bad entry is reported at that variable. */
 function readValues() {
-  const values = {};
+  const entries = [];
   for (const name of state.variables) {
-    const parsed = parseValue(state.values[name] ?? "");
+    const parsed = parseValue(state.values.get(name) ?? "");
     if (parsed === undefined) {
       return { error: { type: "invalid_value", loc: ["body", "values", name],
                         msg: `${name}: ${t("en", "values.hint")}`,
                         msg_ko: `${name}: ${t("ko", "values.hint")}` } };
     }
-    values[name] = parsed;
+    entries.push([name, parsed]);
   }
-  return { values };
+  // The request's JSON object; fromEntries defines own properties, whatever the names.
+  return { values: Object.fromEntries(entries) };
 }
 
 function parseValue(text) {
@@ -256,9 +262,7 @@ async function run({ step = 0 } = {}) {
   $("run").disabled = false;
   if (serial !== runSerial) return;
   if (!result.ok) {
-    setError(api.firstError(result) ?? {
-      type: "network", msg: t("en", result.status ? "error.server" : "error.network"),
-      msg_ko: t("ko", result.status ? "error.server" : "error.network") });
+    setError(failureOf(result));
     return;
   }
   setError(null);
@@ -301,6 +305,27 @@ function renderError() {
   }
   mirror.append(document.createTextNode(chars.slice(0, error.start).join("")), mark,
                 document.createTextNode(chars.slice(Math.max(error.end, error.start)).join("")));
+}
+
+// The message about a share link that did not open stays until the user moves on (edits
+// the expression or picks an example): setError's message would vanish with the next good
+// run, such as the example loaded instead. Made here, so the HTML needs no slot for it.
+const shareNotice = el("p", "", "error");
+shareNotice.id = "share-notice";
+shareNotice.dataset.testid = "share-notice";
+shareNotice.setAttribute("role", "alert");
+shareNotice.hidden = true;
+$("expr-label").before(shareNotice);
+
+function setShareError(reason) {
+  state.shareError = reason;
+  renderShareError();
+}
+
+function renderShareError() {
+  shareNotice.hidden = !state.shareError;
+  shareNotice.textContent = state.shareError ? tr("share.invalid") : "";
+  shareNotice.dataset.reason = state.shareError ?? "";
 }
 
 function renderWarnings() {
@@ -469,13 +494,22 @@ function row(cells, header = false) {
   return tr_;
 }
 
+/** What went wrong with a request: the API's own error, or else that the server could not
+ * be reached or could not answer (a 5xx without an error body). */
+function failureOf(result) {
+  const key = result.status ? "error.server" : "error.network";
+  const params = { status: result.status };
+  return api.firstError(result)
+    ?? { type: "network", msg: t("en", key, params), msg_ko: t("ko", key, params) };
+}
+
 // ------------------------------------------------------------------ gradient check
 
 async function runGradcheck() {
   if (!state.request) await run();
   if (!state.request) return;
   const result = await api.checkGradients(state.request);
-  state.gradcheck = result.ok ? result.data : { error: api.firstError(result) };
+  state.gradcheck = result.ok ? result.data : { error: failureOf(result) };
   renderGradcheck();
 }
 
@@ -510,29 +544,47 @@ function renderGradcheck() {
 let urlTimer = null;
 
 function currentShareState() {
-  return { expression: $("expression").value, values: state.values,
+  // Only the current variables: the editor keeps values of names typed earlier too.
+  const values = new Map(state.variables.map((name) => [name, state.values.get(name) ?? "1"]));
+  return { expression: $("expression").value, values,
            outputGrad: $("output-grad").value, expand: $("expand").checked, step: state.k,
            lang: state.lang };
+}
+
+// The link of the current state, or "" when the page could not open it again (a huge
+// pasted matrix makes it too long): an address that cannot be reopened is worse than none.
+function currentHash() {
+  const hash = encodeState(currentShareState());
+  return decodeState(hash)?.ok ? hash : "";
+}
+
+function setHash(hash) {
+  history.replaceState(null, "", hash || `${location.pathname}${location.search}`);
 }
 
 function scheduleUrlUpdate() {
   clearTimeout(urlTimer);
   urlTimer = setTimeout(() => {
-    if (state.graph) history.replaceState(null, "", encodeState(currentShareState()));
+    if (state.graph) setHash(currentHash());
   }, 150);
 }
 
+function flashShareButton(key) {
+  $("share").textContent = tr(key);
+  setTimeout(() => { $("share").textContent = tr("share.button"); }, 1500);
+}
+
 async function share() {
-  const hash = encodeState(currentShareState());
-  history.replaceState(null, "", hash);
+  const hash = currentHash();
+  setHash(hash);
+  if (!hash) return flashShareButton("share.too_long");
   const url = location.href;
   try {
     await navigator.clipboard.writeText(url);
   } catch {
     // No clipboard (insecure context, headless): the address bar has the link anyway.
   }
-  $("share").textContent = tr("share.copied");
-  setTimeout(() => { $("share").textContent = tr("share.button"); }, 1500);
+  flashShareButton("share.copied");
 }
 
 function download(name, blob) {
@@ -611,6 +663,7 @@ function wire() {
   $("run").addEventListener("click", () => run());
   $("expression").addEventListener("input", () => {
     state.example = null;
+    if (state.shareError) setShareError(null);
     $("examples").value = ""; // the text is the user's own now, not the preset's
     renderExplanation();
     renderError();
@@ -623,7 +676,10 @@ function wire() {
   $("output-grad").addEventListener("keydown", runOnEnter);
   $("expand").addEventListener("change", () => state.graph && run());
   $("precision").addEventListener("change", () => { renderTimeline(); renderGradcheck(); });
-  $("examples").addEventListener("change", (e) => e.target.value && loadExample(e.target.value));
+  $("examples").addEventListener("change", (e) => {
+    if (state.shareError) setShareError(null);
+    if (e.target.value) loadExample(e.target.value);
+  });
   $("step-prev").addEventListener("click", () => act("prev"));
   $("step-next").addEventListener("click", () => act("next"));
   $("step-reset").addEventListener("click", () => act("start"));
@@ -661,34 +717,45 @@ function wire() {
   });
 }
 
+/** Put a decoded share link's state into the page and run it at its step. */
+async function restore(link) {
+  $("expression").value = link.expression;
+  state.values = link.values ?? new Map();
+  state.variables = [...state.values.keys()]; // until the parse below says which are used
+  $("output-grad").value = link.outputGrad ?? "";
+  $("expand").checked = Boolean(link.expand);
+  renderValuesEditor();
+  await refreshVariables();
+  await run({ step: link.step ?? 0 });
+}
+
 async function init() {
-  const shared = decodeState(location.hash);
-  state.lang = shared?.lang ?? localStorage.getItem("bpv-lang") ?? detectLang(navigator.languages ?? []);
-  setTheme(localStorage.getItem("bpv-theme")
-           ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
-  wire();
-  applyLanguage();
-  const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
-  state.ops = Array.isArray(ops.data) ? ops.data : [];
-  state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
-  state.examples = Array.isArray(examples.data) ? examples.data : [];
-  // The menu's groups: each preset's section, in the order the presets come.
-  const sections = new Map(state.examples.map((e) => [e.section, { id: e.section, title: e.section_title }]));
-  state.sections = [...sections.values()];
-  applyLanguage();
-  if (shared) {
-    $("expression").value = shared.expression ?? "";
-    state.values = { ...(shared.values ?? {}) };
-    state.variables = Object.keys(state.values);
-    $("output-grad").value = shared.outputGrad ?? "";
-    $("expand").checked = Boolean(shared.expand);
-    renderValuesEditor();
-    await refreshVariables();
-    await run({ step: shared.step ?? 0 });
-  } else if (state.examples.length) {
-    await loadExample(state.examples[0].id);
+  const shared = decodeState(location.hash); // null, {ok: true, state} or {ok: false, reason}
+  const link = shared?.ok ? shared.state : null;
+  state.shareError = shared?.ok === false ? shared.reason : null;
+  state.lang = link?.lang ?? localStorage.getItem("bpv-lang") ?? detectLang(navigator.languages ?? []);
+  try {
+    setTheme(localStorage.getItem("bpv-theme")
+             ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
+    wire();
+    applyLanguage();
+    const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
+    state.ops = Array.isArray(ops.data) ? ops.data : [];
+    state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
+    state.examples = Array.isArray(examples.data) ? examples.data : [];
+    // The menu's groups: each preset's section, in the order the presets come.
+    const sections = new Map(state.examples.map((e) => [e.section, { id: e.section, title: e.section_title }]));
+    state.sections = [...sections.values()];
+    applyLanguage();
+    if (link) {
+      await restore(link);
+    } else if (state.examples.length) {
+      await loadExample(state.examples[0].id); // also what a broken link falls back to
+    }
+  } finally {
+    // The page is usable whatever happened above; an unexpected error still surfaces.
+    document.body.dataset.ready = "true";
   }
-  document.body.dataset.ready = "true";
 }
 
 init();

@@ -5,6 +5,7 @@ plain values from our own rules, and a location part that is not a valid name (s
 dictionary key holding markup) is replaced by a placeholder.
 """
 
+import logging
 import re
 
 import orjson
@@ -12,8 +13,11 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from app.engine import ExpressionError
+
+log = logging.getLogger("bpv.transport")
 
 _SAFE_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]{0,40}|\[key\])$")
 _SAFE_CTX = (int, float, bool)
@@ -48,7 +52,8 @@ def validation_items(errors, cap):
 
 
 _HTTP_TYPES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-               413: "body_too_large", 415: "unsupported_media_type", 503: "overloaded"}
+               408: "request_timeout", 413: "body_too_large", 415: "unsupported_media_type",
+               503: "overloaded"}
 
 
 def http_item(status, msg):
@@ -65,6 +70,12 @@ def install(app, settings):
         msg = exc.detail if isinstance(exc.detail, str) else "request failed"
         return error_response(exc.status_code, [http_item(exc.status_code, msg)],
                               getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect):  # nobody to answer: one line
+        log.info("client went away before its request body was complete: %s %s",
+                 request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # a bug; never show internals

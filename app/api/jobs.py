@@ -1,6 +1,7 @@
 """What one request costs, done where the time bound holds: parse the JSON body, validate
 it, run the engine, encode the result. Workers run `handle`; the server process itself runs
-only `handle_small`, for requests that are provably cheap.
+only `handle_small`, for requests that are provably cheap, and only while `InProcessBudget`
+says the event loop has time to spare.
 
 Returns (status, JSON bytes); nothing here raises for bad input.
 """
@@ -14,17 +15,21 @@ import traceback
 import orjson
 from pydantic import ValidationError
 
-from app.engine import ExpressionError, Trainer, evaluate, gradcheck, landscape
+from app.engine import ExpressionError, Trainer, evaluate, gradcheck, landscape, parse
 
 from .encoding import dumps, dumps_graph
 from .errors import expression_error_item, validation_items
-from .schemas import GradcheckRequest, GraphRequest, LandscapeRequest, TrainRequest
+from .schemas import (GradcheckRequest, GraphRequest, LandscapeRequest, ParseRequest,
+                      TrainRequest)
 
 REQUESTS = {"graph": GraphRequest, "gradcheck": GradcheckRequest, "train": TrainRequest,
-            "landscape": LandscapeRequest}
+            "landscape": LandscapeRequest, "parse": ParseRequest}
 DETAIL_STEPS = 100  # detail=True puts every update's arithmetic in the history
 TRACK_NUMBERS = 16  # track=True puts the params in every history entry
 FLUSH_S = 0.05  # a streamed history is sent in pieces at most this old
+# Training stops itself this share of the time bound before the deadline, leaving time to
+# encode and send what it learned.
+TRAIN_MARGIN = 0.2
 
 # Within these limits a graph request takes a few milliseconds at most, so it is answered in
 # the server process without the hop to a worker. Anything larger, and every gradient check
@@ -32,25 +37,34 @@ FLUSH_S = 0.05  # a streamed history is sent in pieces at most this old
 SMALL_BODY_BYTES = 64 * 1024
 SMALL = {"max_chars": 2_000, "max_nodes": 2_000, "max_total_elements": 100_000,
          "max_flops": 1e7}
+SMALL_JOBS = ("graph", "parse")
 
 
-def _graph(request, settings, limits, emit=None):
+def parse_body_limit(settings):
+    """A parse request holds one expression: UTF-8 takes at most 4 bytes per character."""
+    return 4 * settings.max_chars + 1024
+
+
+def _graph(request, settings, limits, deadline=None, emit=None, stop_requested=None):
     result = evaluate(request.expression, request.values, request.output_grad, request.expand,
                       limits)
     return 200, dumps_graph(request.expression, result, settings.max_tensor_elements)
 
 
-def _gradcheck(request, settings, limits, emit=None):
+def _gradcheck(request, settings, limits, deadline=None, emit=None, stop_requested=None):
     report = gradcheck(request.expression, request.values, request.eps, request.output_grad,
                        request.expand, limits)
     return 200, dumps(report, settings.max_tensor_elements)
 
 
-def _train(request, settings, limits, emit=None):
+def _train(request, settings, limits, deadline, emit=None, stop_requested=None):
     """Train; with `emit`, stream the history as NDJSON lines while it grows.
 
-    Training stops by itself, with "stopped": "time_limit", shortly before the worker's hard
-    time bound, so a long run still answers with what it learned.
+    Training stops by itself, with "stopped": "time_limit", shortly before the request's
+    deadline (the same clock the hard bound uses, started when the body was received, so
+    reading a large body leaves less time to train), so a long run still answers with what
+    it learned. A streamed run whose client went away (`stop_requested`) ends at its next
+    flush.
     """
     if request.steps > settings.max_train_steps:
         return _error(422, [{"type": "limit_exceeded", "loc": ["body", "steps"], "ctx": {},
@@ -65,7 +79,7 @@ def _train(request, settings, limits, emit=None):
         return _error(422, [{"type": "limit_exceeded", "loc": ["body", "track"], "ctx": {},
                              "msg": f"track is available for at most {TRACK_NUMBERS} "
                                     "parameter numbers"}])
-    deadline = time.monotonic() + 0.8 * settings.timeout_s
+    stop_at = deadline - TRAIN_MARGIN * settings.timeout_s
     history, stopped, pending, flushed = [], None, [], time.monotonic()
     limit = settings.max_tensor_elements
     for _ in range(request.steps):
@@ -75,12 +89,14 @@ def _train(request, settings, limits, emit=None):
         if emit:
             pending.append(dumps(entry, limit) + b"\n")
             if now - flushed > FLUSH_S:
+                if stop_requested():
+                    return 200, b""  # nobody is listening any more
                 emit(b"".join(pending))
                 pending, flushed = [], now
         if not math.isfinite(entry["loss"]):
             stopped = "diverged"
             break
-        if now > deadline:
+        if now > stop_at:
             stopped = "time_limit"
             break
     final = {"params": trainer.current_params(), "stopped": stopped}
@@ -89,13 +105,20 @@ def _train(request, settings, limits, emit=None):
     return 200, dumps({"history": history, **final}, limit)
 
 
-def _landscape(request, settings, limits, emit=None):
+def _landscape(request, settings, limits, deadline=None, emit=None, stop_requested=None):
     grid = landscape(request.expression, request.values, request.params, request.ranges,
                      request.resolution, limits)
     return 200, dumps(grid, settings.max_tensor_elements)
 
 
-JOBS = {"graph": _graph, "gradcheck": _gradcheck, "train": _train, "landscape": _landscape}
+def _parse(request, settings, limits, deadline=None, emit=None, stop_requested=None):
+    program = parse(request.expression, limits)
+    return 200, orjson.dumps({"variables": list(program.variables),
+                              "names": list(dict.fromkeys(program.names.values()))})
+
+
+JOBS = {"graph": _graph, "gradcheck": _gradcheck, "train": _train, "landscape": _landscape,
+        "parse": _parse}
 
 
 def _error(status, items):
@@ -117,13 +140,15 @@ def _validate(name, body, settings):
         return _error(422, validation_items(errors, settings.max_errors))
 
 
-def handle(name, body, settings, emit=None):
-    """(status, bytes); a streaming job first hands pieces of its body to `emit`."""
+def handle(name, body, settings, deadline, emit=None, stop_requested=None):
+    """(status, bytes); a streaming job first hands pieces of its body to `emit`.
+    `deadline` is the request's (time.monotonic(), which all processes here share)."""
     request = _validate(name, body, settings)
     if isinstance(request, tuple):
         return request
     try:
-        return JOBS[name](request, settings, settings.limits(), emit)
+        return _bounded(JOBS[name](request, settings, settings.limits(), deadline, emit,
+                                   stop_requested), settings)
     except ExpressionError as e:
         return _error(422, [expression_error_item(e)])
     except MemoryError:
@@ -135,9 +160,46 @@ def handle(name, body, settings, emit=None):
                              "ctx": {}}])
 
 
+def _bounded(result, settings):
+    """The job's answer, or a clear 422 if it is larger than a response may be (a response
+    is held in memory until the client has read it)."""
+    status, content = result
+    if len(content) <= settings.max_response_bytes:
+        return result
+    mb = 1024 * 1024
+    return _error(422, [{
+        "type": "limit_exceeded", "loc": ["body"],
+        "ctx": {"size": len(content), "limit": settings.max_response_bytes},
+        "msg": f"the answer would be {len(content) / mb:.1f} MiB, more than the "
+               f"{settings.max_response_bytes / mb:.0f} MiB a response may be: use fewer "
+               f"nodes or smaller tensors (tensors above {settings.max_tensor_elements} "
+               "numbers are sent as summaries)"}])
+
+
+class InProcessBudget:
+    """How much event-loop time the in-process path may take: a leaky bucket that fills with
+    the seconds small jobs spent on the loop and drains at `share` seconds per second.
+    While it is over `burst_s`, small requests go to the pool like any other, so a flood of
+    cheap-but-not-free requests cannot delay everyone else's (tutorial-sized ones cost
+    ~0.5 ms and never fill it)."""
+
+    def __init__(self, share=0.5, burst_s=0.02):
+        self.share, self.burst_s = share, burst_s
+        self.level, self.at = 0.0, time.monotonic()
+
+    def allows(self):
+        now = time.monotonic()
+        self.level = max(0.0, self.level - (now - self.at) * self.share)
+        self.at = now
+        return self.level < self.burst_s
+
+    def spent(self, seconds):
+        self.level += seconds
+
+
 def handle_small(name, body, settings):
     """(status, bytes) if this request is provably small, else None (use the pool)."""
-    if name != "graph" or len(body) > SMALL_BODY_BYTES:
+    if name not in SMALL_JOBS or len(body) > SMALL_BODY_BYTES:
         return None
     request = _validate(name, body, settings)
     if isinstance(request, tuple):
@@ -147,7 +209,7 @@ def handle_small(name, body, settings):
     limits = settings.limits()
     tight = dataclasses.replace(limits, **{k: min(v, getattr(limits, k)) for k, v in SMALL.items()})
     try:
-        return _graph(request, settings, tight)
+        return JOBS[name](request, settings, tight)
     except ExpressionError as e:
         if e.type == "limit_exceeded":
             return None  # perhaps within the normal limits: let a worker decide

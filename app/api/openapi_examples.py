@@ -43,3 +43,7 @@ LANDSCAPE = {
                   "params": ["w", "b"], "ranges": {"w": [-1, 4], "b": [-2, 3]},
                   "resolution": 21}},
 }
+PARSE = {
+    "stages": {"summary": "The free variables of the tutorial's staged program",
+               "value": {"expression": "q = x + y\nf = q * z"}},
+}

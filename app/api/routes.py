@@ -1,18 +1,21 @@
 """The routes, thin: read the body, hand it to a job (in-process when provably small, else in
 a worker, where it is validated and computed), return the JSON the job made."""
 
+import asyncio
 import functools
+import time
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.exceptions import HTTPException
 
-from app.engine import OPS, ExpressionError, parse
+from app.engine import OPS
 from app.examples import presets
 
 from . import jobs
 from . import openapi_examples as examples
-from .errors import error_response, expression_error_item, http_item
+from .errors import error_response, http_item
 from .schemas import (ErrorResponse, GradcheckRequest, GradcheckResponse, GraphRequest,
                       GraphResponse, LandscapeRequest, LandscapeResponse, ParseRequest,
                       ParseResponse, TrainRequest, TrainResponse)
@@ -34,19 +37,38 @@ def _request_body(model, examples):
         "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples}}}}
 
 
-REQUEST_MODELS = (GraphRequest, GradcheckRequest, TrainRequest, LandscapeRequest)
+REQUEST_MODELS = (GraphRequest, GradcheckRequest, TrainRequest, LandscapeRequest, ParseRequest)
 
 
-async def _run(request: Request, job: str):
-    body = await request.body()
-    settings = request.app.state.settings
-    small = jobs.handle_small(job, body, settings)
-    if small is not None:
-        return Response(small[1], status_code=small[0], media_type="application/json")
+async def _body(request: Request, limit: int | None = None):
+    """The raw body, refused past `limit` bytes (counted before decoding), and the moment it
+    was received: the start of the request's one clock."""
+    if limit is not None:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise HTTPException(413, f"the request body is larger than {limit} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(413, f"the request body is larger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks), time.monotonic()
+    return await request.body(), time.monotonic()
+
+
+async def _run(request: Request, job: str, limit: int | None = None):
+    body, started = await _body(request, limit)
+    state = request.app.state
+    if state.in_process.allows():
+        small = jobs.handle_small(job, body, state.settings)
+        state.in_process.spent(time.monotonic() - started)
+        if small is not None:
+            return Response(small[1], status_code=small[0], media_type="application/json")
     try:
-        status, content = await request.app.state.pool.run(job, body)
+        status, content = await state.pool.run(job, body, started)
     except (Overloaded, TimeLimit, WorkerDied) as e:
-        return _pool_error(e, settings)
+        return _pool_error(e, state.settings)
     return Response(content, status_code=status, media_type="application/json")
 
 
@@ -90,26 +112,41 @@ async def train(request: Request):
     the last line is `{"done": true, "params": …, "stopped": …}`."""
     if NDJSON not in request.headers.get("accept", ""):
         return await _run(request, "train")
+    body, started = await _body(request)
     settings = request.app.state.settings
-    messages = request.app.state.pool.stream("train", await request.body())
-    first = await anext(messages)
-    if first[0] == "error":
-        return _pool_error(first[1], settings)
-    if first[0] == "done":
-        return Response(first[2], status_code=first[1],
-                        media_type=NDJSON if first[1] == 200 else "application/json")
+    loop = asyncio.get_running_loop()
+    pieces = asyncio.Queue()
+    job = asyncio.ensure_future(request.app.state.pool.run(
+        "train", body, started, lambda piece: loop.call_soon_threadsafe(pieces.put_nowait, piece)))
+    job.add_done_callback(lambda _: pieces.put_nowait(None))  # after every piece it sent
+    first = await pieces.get()
+    if first is None:
+        return _job_response(job, settings, NDJSON)
 
     async def lines():
-        yield first[1]
-        async for message in messages:
-            if message[0] == "piece":
-                yield message[1]
-            elif message[0] == "done":
-                yield message[2]
-            else:  # the pool gave up mid-stream: say so on the last line
-                yield _pool_error(message[1], settings).body + b"\n"
+        try:
+            yield first
+            while (piece := await pieces.get()) is not None:
+                yield piece
+            yield _job_response(job, settings, NDJSON).body  # the last line: done, or an error
+        finally:
+            job.cancel()  # the client went away: the pool stops the job and keeps the worker
 
     return StreamingResponse(lines(), media_type=NDJSON)
+
+
+def _job_response(job, settings, media_type):
+    """The finished job's answer as a Response; an error's body ends with a newline, so
+    that it can be the last line of a stream."""
+    try:
+        status, content = job.result()
+    except (Overloaded, TimeLimit, WorkerDied) as e:
+        error = _pool_error(e, settings)
+        return Response(error.body + b"\n", status_code=error.status_code,
+                        headers={k: v for k, v in error.headers.items()
+                                 if k == "retry-after"}, media_type="application/json")
+    return Response(content, status_code=status,
+                    media_type=media_type if status == 200 else "application/json")
 
 
 @router.post("/api/landscape", response_model=LandscapeResponse, responses=_ERRORS,
@@ -120,14 +157,12 @@ async def loss_landscape(request: Request):
 
 
 @router.post("/api/parse", response_model=ParseResponse, responses=_ERRORS,
+             openapi_extra=_request_body(ParseRequest, examples.PARSE),
              summary="Parse only: the free variables an expression needs")
-async def parse_expression(request: Request, body: ParseRequest):
-    """Parsing is linear in the length, which the limits bound, so it runs in-process."""
-    try:
-        program = parse(body.expression, request.app.state.settings.limits())
-    except ExpressionError as e:
-        return error_response(422, [expression_error_item(e)])
-    return {"variables": list(program.variables), "names": list(dict.fromkeys(program.names.values()))}
+async def parse_expression(request: Request):
+    """Its body holds one expression, so it is capped near the expression limit before it is
+    decoded; a long expression is parsed in a worker like any other large job."""
+    return await _run(request, "parse", jobs.parse_body_limit(request.app.state.settings))
 
 
 @functools.cache
@@ -155,6 +190,13 @@ async def examples():
     return Response(orjson.dumps(presets()), media_type="application/json")
 
 
-@router.get("/healthz", summary="Liveness")
-async def healthz():
-    return {"status": "ok"}
+@router.get("/healthz", summary="Readiness and liveness")
+async def healthz(request: Request, workers: bool = False):
+    """`{"status": "ok"}` while at least one engine worker is alive; 503 while none is (they
+    are being replaced), so a load balancer sends requests elsewhere meanwhile. With
+    `?workers=true` it also counts them: live, idle, and the pool's size."""
+    counts = request.app.state.pool.health()
+    if counts["live"] == 0:
+        return error_response(503, [http_item(503, "no engine worker is running yet")],
+                              {"Retry-After": "1"})
+    return {"status": "ok", "workers": counts} if workers else {"status": "ok"}

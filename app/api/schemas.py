@@ -207,7 +207,10 @@ class TrainStep(BaseModel):
 class TrainResponse(BaseModel):
     history: list[TrainStep]
     params: dict[str, Value]
-    stopped: Literal["diverged", "time_limit"] | None
+    stopped: Literal["diverged", "time_limit"] | None = Field(
+        description='null when every step ran; "diverged" after the first non-finite loss; '
+                    '"time_limit" when the run stopped itself before the request\'s time '
+                    'bound (BPV_TIMEOUT_S, counted from the moment the body arrived).')
 
 
 class LandscapeResponse(BaseModel):

@@ -2,20 +2,44 @@
 
 A BLAS call cannot be interrupted by a signal in the same process, so a request whose static
 estimate was wrong could hold a thread for as long as it likes. Each request's work runs
-in a worker process instead; when it overstays `timeout_s` the process is killed and
-replaced, and the request gets 422 `limit_exceeded`. Workers also run with an address-space
-limit, so a runaway allocation fails as MemoryError inside the worker. When every worker is
-busy, requests wait up to `queue_timeout_s` (at most `max_queue` of them) and otherwise get
-503 with Retry-After, rather than queueing without bound. A worker that dies (a bug) is
-replaced the same way, and its request gets 500.
+in a worker process instead, under an address-space limit (a runaway allocation fails as
+MemoryError inside the worker).
+
+Every way a job ends gives its worker back, or a warm replacement:
+- it completes: the worker goes back to the idle list;
+- its deadline passes (sending the body, computing, or returning the answer): a watchdog on
+  the event loop kills the process, the request gets `TimeLimit`, and a replacement starts;
+- the worker dies: the request gets `WorkerDied` (a 500) and a replacement starts;
+- the request is cancelled (its client went away mid-stream): the worker is asked to stop,
+  which a streaming job does at its next step; a job that does not listen runs on to its
+  deadline, when the watchdog ends it.
+The bookkeeping happens when the worker's call finishes (a future callback), not in the
+request's coroutine, so it runs whatever happened to the request. Killing and reaping happen
+only on the event loop's thread, never racing the thread that talks to the worker.
+
+A slot (a semaphore unit) stands for one idle worker: a replacement releases its slot once
+it has imported everything, so no request pays for a worker's start-up out of its own time.
+When every worker is busy, requests wait up to `queue_timeout_s` (at most `max_queue` of
+them) and otherwise get `Overloaded` (503 + Retry-After) rather than queueing without bound.
+A worker found dead while idle (by the monitor or at hand-out) is reaped and replaced before
+any request is given to it.
 """
 
 import asyncio
+import concurrent.futures
+import logging
 import multiprocessing
 import resource
+import threading
 import time
 
 _CONTEXT = multiprocessing.get_context("spawn")  # no fork of a process running threads
+_STARTUP_S = 60  # importing numpy and the engine in a fresh process
+_POLL_S = 0.05  # how often a thread waiting on its worker looks for a cancelled request
+_MONITOR_S = 0.5  # how often idle workers are checked for having died
+_RESTART_PAUSE_S = 1.0  # between attempts to start a replacement that failed to start
+
+log = logging.getLogger("bpv.workers")
 
 
 class Overloaded(Exception):
@@ -30,23 +54,27 @@ class WorkerDied(Exception):
     pass
 
 
-_STARTUP_S = 60  # importing numpy and the engine in a fresh process
-
-
 def _serve(conn, settings):
-    """The worker's loop: one job at a time from the pipe."""
+    """The worker's loop: one job at a time from the pipe. Between jobs a late "stop" (for a
+    job that had already finished) may arrive; it is ignored."""
     limit = settings.worker_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     from . import jobs  # imported here: the engine and numpy load inside the worker
 
+    def stop_requested():
+        return conn.poll() and conn.recv() == "stop"
+
     conn.send("ready")
     while True:
         try:
-            name, body, stream = conn.recv()
+            message = conn.recv()
         except EOFError:
             return
+        if message == "stop":
+            continue
+        name, body, deadline, stream = message
         emit = (lambda piece: conn.send(("piece", piece))) if stream else None
-        conn.send(("done", *jobs.handle(name, body, settings, emit)))
+        conn.send(("done", *jobs.handle(name, body, settings, deadline, emit, stop_requested)))
 
 
 class _Worker:
@@ -56,33 +84,55 @@ class _Worker:
         self.process = _CONTEXT.Process(target=_serve, args=(child, settings), daemon=True)
         self.process.start()
         child.close()
+        self.expired = False  # its job's deadline passed and the watchdog killed it
         try:
             ready = self.conn.poll(_STARTUP_S) and self.conn.recv() == "ready"
         except (EOFError, OSError):
             ready = False
         if not ready:
-            self.kill()
+            self.reap()
             raise WorkerDied
 
-    def call(self, name, body, timeout, on_piece=None):
-        """Blocking: run one job, passing streamed pieces to `on_piece`; (status, bytes).
-        Raises TimeLimit or WorkerDied, having killed the process."""
-        deadline = time.monotonic() + timeout
+    def call(self, name, body, deadline, on_piece, cancelled):
+        """Blocking (in a pool thread): run one job, passing streamed pieces to `on_piece`;
+        returns (status, bytes). Raises WorkerDied when the process is gone (killed by the
+        watchdog or dead by itself). Touches only the pipe, never the process."""
         try:
-            self.conn.send((name, body, on_piece is not None))
-            while self.conn.poll(max(0.0, deadline - time.monotonic())):
-                message = self.conn.recv()
-                if message[0] == "done":
-                    return message[1], message[2]
-                on_piece(message[1])
+            self.conn.send((name, body, deadline, on_piece is not None))
+            stop_sent = False
+            while True:
+                if self.conn.poll(_POLL_S):
+                    message = self.conn.recv()
+                    if message[0] == "done":
+                        return message[1], message[2]
+                    on_piece(message[1])
+                elif cancelled.is_set() and not stop_sent:
+                    self.conn.send("stop")
+                    stop_sent = True
         except (EOFError, OSError):
-            self.kill()
             raise WorkerDied from None
+
+    def alive(self):
+        """Whether an idle (or just finished) worker can take a job. Its pipe says so even
+        when another thread reaped the process first (multiprocessing polls every child
+        whenever it starts one): a dead worker's end of the pipe reads as EOF."""
+        try:
+            return self.process.is_alive() and not self.conn.poll()
+        except OSError:
+            return False
+
+    def expire(self):
+        """The watchdog: the job's deadline has passed."""
+        self.expired = True
         self.kill()
-        raise TimeLimit
 
     def kill(self):
-        self.process.kill()
+        """Send SIGKILL (the event loop's thread only); the pipe then reports EOF."""
+        if self.process.exitcode is None:
+            self.process.kill()
+
+    def reap(self):
+        self.kill()
         self.process.join()
         self.conn.close()
 
@@ -91,80 +141,141 @@ class WorkerPool:
     def __init__(self, settings):
         self.settings = settings
         self._idle = []
-        self._slots = None
+        self._busy = set()
+        self._slots = None  # its value is len(self._idle) whenever no coroutine is mid-step
         self._waiting = 0
-        self._starting = set()
+        self._tasks = set()  # replacements being started, and the monitor
+        self._closing = False
+        self._threads = None
 
     async def start(self):
-        self._slots = asyncio.Semaphore(self.settings.workers)
-        self._idle = list(await asyncio.gather(
-            *[asyncio.to_thread(_Worker, self.settings) for _ in range(self.settings.workers)]))
+        """Start the workers (again after `stop`: a test may run the app's lifespan twice).
+        Each busy worker and each worker starting needs a thread, never more at once."""
+        self._closing = False
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            2 * self.settings.workers, thread_name_prefix="bpv-worker-io")
+        self._slots = asyncio.Semaphore(0)
+        workers = await asyncio.gather(*[self._spawn() for _ in range(self.settings.workers)])
+        for worker in workers:
+            self._give_back(worker)
+        self._background(self._monitor())
 
     async def stop(self):
-        for task in list(self._starting):
+        self._closing = True
+        for task in list(self._tasks):
             task.cancel()
-        for worker in self._idle:
-            await asyncio.to_thread(worker.kill)
-        self._idle = []
+        for worker in [*self._idle, *self._busy]:
+            worker.reap()
+        self._idle, self._busy = [], set()
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, name, body, on_piece=None):
+    def health(self):
+        """Counts for /healthz: live workers (idle or busy) and idle ones."""
+        idle = sum(w.alive() for w in self._idle)
+        return {"live": idle + len(self._busy), "idle": idle, "size": self.settings.workers}
+
+    async def run(self, name, body, started, on_piece=None):
         """(status, JSON bytes) of a job; raises Overloaded, TimeLimit or WorkerDied.
-        `on_piece` receives a streaming job's pieces, in a worker thread."""
+
+        The request's clock started at `started` (when its body was received); waiting for
+        a free worker does not count against it. `on_piece` receives a streaming job's
+        pieces, in a pool thread."""
+        queued = time.monotonic()
+        worker = await self._checkout()
+        deadline = time.monotonic() + self.settings.timeout_s - (queued - started)
+        loop = asyncio.get_running_loop()
+        cancelled = threading.Event()
+        self._busy.add(worker)
+        call = loop.run_in_executor(self._threads, worker.call, name, body, deadline, on_piece,
+                                    cancelled)
+        watchdog = loop.call_at(loop.time() + max(0.0, deadline - time.monotonic()),
+                                worker.expire)
+        call.add_done_callback(lambda done: self._checkin(worker, done, watchdog))
+        try:
+            # shielded: cancelling the request must not detach the call from its bookkeeping
+            return await asyncio.shield(call)
+        except WorkerDied:
+            if worker.expired:
+                raise TimeLimit from None
+            log.warning("an engine worker died during a request (pid %s, exit status %s)",
+                        worker.process.pid, worker.process.exitcode)
+            raise
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    async def _checkout(self):
         s = self.settings
         if self._waiting >= s.max_queue:
             raise Overloaded
         self._waiting += 1
         try:
-            await asyncio.wait_for(self._slots.acquire(), s.queue_timeout_s)
-        except TimeoutError:
-            raise Overloaded from None
+            end = asyncio.get_running_loop().time() + s.queue_timeout_s
+            while True:
+                try:
+                    async with asyncio.timeout_at(end):
+                        await self._slots.acquire()
+                except TimeoutError:
+                    raise Overloaded from None
+                worker = self._idle.pop()
+                if worker.alive():
+                    return worker
+                self._retire(worker)  # died while idle: never hand it a request
         finally:
             self._waiting -= 1
-        worker = self._idle.pop()
-        try:
-            result = await asyncio.to_thread(worker.call, name, body, s.timeout_s, on_piece)
-        except (TimeLimit, WorkerDied):
-            # Answer now; the slot comes back once a fresh worker is warm, so the next
-            # request never pays for its start-up out of its own time budget.
-            task = asyncio.create_task(self._replace())
-            self._starting.add(task)
-            task.add_done_callback(self._starting.discard)
-            raise
+
+    def _checkin(self, worker, call, watchdog):
+        watchdog.cancel()
+        self._busy.discard(worker)
+        # A worker the watchdog killed may not have died yet (a signal takes a moment), so
+        # `expired` is checked, not only whether it is alive.
+        ok = not call.cancelled() and call.exception() is None
+        if ok and not worker.expired and worker.alive():
+            self._give_back(worker)
+        else:
+            self._retire(worker)
+
+    def _give_back(self, worker):
         self._idle.append(worker)
         self._slots.release()
-        return result
 
-    async def stream(self, name, body):
-        """Async iterator over a streaming job: ("piece", bytes)… then ("done", status,
-        bytes), or ("error", exception) if the pool could not finish it."""
-        loop = asyncio.get_running_loop()
-        queue = asyncio.Queue()
-
-        async def produce():
-            try:
-                status, content = await self.run(
-                    name, body, lambda piece: loop.call_soon_threadsafe(queue.put_nowait,
-                                                                        ("piece", piece)))
-                queue.put_nowait(("done", status, content))
-            except (Overloaded, TimeLimit, WorkerDied) as e:
-                queue.put_nowait(("error", e))
-
-        task = asyncio.create_task(produce())
-        try:
-            while True:
-                message = await queue.get()
-                yield message
-                if message[0] != "piece":
-                    return
-        finally:
-            await task
+    def _retire(self, worker):
+        """Reap a dead (or to-be-killed) worker and start its replacement."""
+        code = worker.process.exitcode
+        worker.reap()
+        if self._closing:
+            return
+        if code not in (None, -9):  # -9: our own watchdog's kill
+            log.warning("an engine worker exited with status %s; replacing it", code)
+        self._background(self._replace())
 
     async def _replace(self):
         while True:
             try:
-                worker = await asyncio.to_thread(_Worker, self.settings)
+                worker = await self._spawn()
                 break
             except WorkerDied:
-                await asyncio.sleep(1)
-        self._idle.append(worker)
-        self._slots.release()
+                await asyncio.sleep(_RESTART_PAUSE_S)
+        self._give_back(worker)
+
+    async def _spawn(self):
+        return await asyncio.get_running_loop().run_in_executor(self._threads, _Worker,
+                                                                self.settings)
+
+    async def _monitor(self):
+        """Replace workers that die while idle (killed from outside, out of memory), so the
+        pool heals and /healthz tells the truth without waiting for a request."""
+        while True:
+            await asyncio.sleep(_MONITOR_S)
+            for worker in list(self._idle):
+                if not worker.alive() and not self._slots.locked():
+                    await self._slots.acquire()  # immediate: a slot is free, nobody waits
+                    self._idle.remove(worker)
+                    self._retire(worker)
+
+    def _background(self, coroutine):
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+

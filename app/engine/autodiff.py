@@ -136,6 +136,7 @@ def _tensor_edges(g, i, gi, out, vals):
                 contribs.append(unbroadcast(gi if local == 1.0 else -gi, shapes[j]))
             else:
                 contribs.append(unbroadcast(gi * local, shapes[j]))
+            del local  # not alive while the next one is made (ops.py's `scratch` counts on it)
     locals_ = []
     for k, j in enumerate(ins):
         if not shapes[j]:

@@ -90,9 +90,18 @@ def evaluate(expression, values, output_grad=None, expand=False, limits=None):
 
 
 def _evaluate(expression, values, output_grad, expand, limits):
+    graph = prepare(expression, values, expand, limits)
+    return run(graph, seed_for(graph, output_grad, limits))
+
+
+def prepare(expression, values, expand, limits):
+    """Parse and build: every shape known and every limit checked, nothing computed yet."""
     program = parse(expression, limits)
-    graph = build(expand_program(program) if expand else program, values, limits)
-    seed = seed_for(graph, output_grad, limits)
+    return build(expand_program(program) if expand else program, values, limits)
+
+
+def run(graph, seed):
+    """Forward, backward and the trace over a prepared graph (its op slots are filled)."""
     vals = graph.values
     forward(graph, vals)
     ids = [f"n{i}" for i in range(len(graph))]

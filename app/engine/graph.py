@@ -2,15 +2,24 @@
 
 Shapes, element counts and FLOPs are inferred node by node and checked against the limits
 before any tensor is computed, so `(1,60000) + (60000,1)` is refused at the `+` before
-numpy allocates 3.6e9 floats. Nodes live in flat lists indexed by int id (cheap for the GC and
-fast to loop over).
+numpy allocates 3.6e9 floats. Nodes live in flat lists indexed by int id (cheap for the GC
+and fast to loop over).
+
+`Graph.elements` estimates peak memory in numbers: every node's value and the gradient each
+edge sends back (they stay alive for the trace), the sums a tensor's gradient goes through
+at a fork, the backward seed, and the largest set of temporaries any one op allocates while
+it runs (its registry entry's `scratch`, e.g. the broadcast difference inside
+`mse(row, column)`). `Graph.flops` is the forward FLOP estimate, `Graph.tensor_ops` the
+number of op nodes numpy computes.
 """
 
 import numbers
+import re
 
 import numpy as np
 
 from .errors import ExpressionError
+from .ops import CONSTANTS, FUNCTIONS, RESERVED
 from .shapes import ShapeError, fmt, fmt_ko, size
 
 VARIABLE, CONSTANT, OP = "variable", "constant", "op"
@@ -20,7 +29,7 @@ class Graph:
     """Parallel lists indexed by node id; ids are a topological order."""
 
     __slots__ = ("text", "kinds", "ops", "args", "spans", "labels", "names", "shapes",
-                 "values", "blocks", "variables", "output", "elements", "flops")
+                 "values", "blocks", "variables", "output", "elements", "flops", "tensor_ops")
 
     def __len__(self):
         return len(self.kinds)
@@ -47,7 +56,11 @@ def build(program, values, limits):
     for i, value in program.consts.items():
         vals[i] = value
     g.variables = program.variables
+    check_names(program, values)
     elements, flops = n, float(n)  # every node counted as a scalar; tensors add the rest
+    scratch = 0  # the largest set of temporaries of one op (they live one op at a time)
+    used = set()  # tensor nodes already consumed once
+    tensor_ops = 0  # op nodes computed by numpy (a tensor among their operands or output)
     for name, i in program.variables.items():
         names[i] = name
         span = program.spans[i]
@@ -65,6 +78,7 @@ def build(program, values, limits):
         a = args[i]
         if op.local is not None and not shapes[a[0]] and not shapes[a[-1]]:
             continue  # the common scalar case, counted above
+        tensor_ops += 1
         in_shapes = [shapes[j] for j in a]
         try:
             shape = op.shape(*in_shapes)
@@ -73,10 +87,59 @@ def build(program, values, limits):
         shapes[i] = shape
         # the value and gradient of the node, and the gradient each edge sends back
         elements += size(shape) + sum(map(size, in_shapes))
+        for j in a:  # at a fork, each further use adds a new sum to the tensor's gradient
+            if shapes[j]:
+                if j in used:
+                    elements += size(shapes[j])
+                else:
+                    used.add(j)
         flops += op.flops(in_shapes, shape)
-        _check(limits, n, elements, flops, g.spans[i])
-    g.elements, g.flops = elements, flops
+        scratch = max(scratch, op.scratch(in_shapes, shape))
+        _check(limits, n, elements + scratch, flops, g.spans[i])
+    elements += scratch + size(shapes[g.output])  # and the seed of the backward pass
+    _check(limits, n, elements, flops, g.spans[g.output])
+    g.elements, g.flops, g.tensor_ops = elements, flops, tensor_ops
     return g
+
+
+def check_names(program, values):
+    """A value given for a reserved name is an error, not silently ignored (DESIGN §3).
+
+    Reserved: the functions and constants (`exp`, `sigmoid`, `e`, `pi`, …) and names with a
+    leading `__`, exactly the names the parser refuses to assign. The span is the name's
+    first use in the expression (`e` in `e*2`), else 0..0; `loc` is ("values", name).
+    """
+    if RESERVED.isdisjoint(values) and not any(
+            name.__class__ is str and name.startswith("__") for name in values):
+        return
+    for name in values:
+        if name in CONSTANTS:
+            msg = "this name is a built-in constant (pi or e), so it cannot be given a value"
+            msg_ko = "이 이름은 내장 상수(pi 또는 e)이므로 값을 줄 수 없습니다"
+        elif name in FUNCTIONS:
+            msg = "this name is a built-in function, so it cannot be given a value"
+            msg_ko = "이 이름은 내장 함수이므로 값을 줄 수 없습니다"
+        elif name.__class__ is str and name.startswith("__"):
+            msg = "names starting with '__' are reserved, so they cannot be given a value"
+            msg_ko = "'__'로 시작하는 이름은 예약되어 있으므로 값을 줄 수 없습니다"
+        else:
+            continue
+        raise ExpressionError("reserved_name", *_first_use(program, name), msg, msg_ko,
+                              loc=("values", name))
+
+
+def _first_use(program, name):
+    """The span of `name`'s first use as a constant or a function, else (0, 0).
+
+    Every node's span starts at a token, so a node whose text starts with the whole
+    identifier `name` is a use of it (comments and assignment targets make no nodes)."""
+    text, k = program.text, len(name)
+    starts = [s for s, _ in program.spans if text.startswith(name, s)
+              and not _IDENT_CHAR.match(text, s + k)]
+    return (min(starts), min(starts) + k) if starts else (0, 0)
+
+
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_]")
 
 
 def _check(limits, nodes, elements, flops, span):

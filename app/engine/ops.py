@@ -4,8 +4,10 @@ An elementwise op gives `forward(m, *args)` and, per argument, its local derivat
 `local[k](m, *args, out)`; `m` is `ScalarMath` or `ArrayMath` (see numerics.py), so one
 lambda serves floats and arrays. Other ops give a vector-Jacobian product
 `vjp(g, args, out) -> one gradient per argument`, already shaped like the argument.
-A composite op also gives `expand(em, *inputs)`, its primitive subgraph. Adding an op is
-adding an entry here: the parser, /api/ops and the docs read this table.
+A composite op also gives `expand(em, *inputs)`, its primitive subgraph. Its cost rules,
+`flops` and `scratch` (the temporaries it allocates), feed the limits checked before anything
+is computed (graph.py). Adding an op is adding an entry here: the parser, /api/ops and the
+docs read this table.
 """
 
 import dataclasses
@@ -27,7 +29,12 @@ class Op:
     shape: Callable  # (*input shapes) -> output shape, or raises ShapeError
     local: tuple | None = None  # elementwise ops: ∂out/∂arg per argument
     vjp: Callable | None = None  # other ops: (g, args, out) -> gradients
-    flops: Callable = lambda shapes, out: size(out)
+    flops: Callable = lambda shapes, out: size(out)  # forward estimate; backward ≈ 2× that
+    # Elements of the temporaries alive at once at the op's peak, forward or backward,
+    # beyond its value, its upstream gradient and the gradients it sends back (which the
+    # graph counts for every node): e.g. the broadcast difference inside mse(row, column).
+    # Upper bounds, read from the code and checked with tracemalloc (tests/unit).
+    scratch: Callable = lambda shapes, out: 0
     latex: tuple = ()  # the local derivative per argument, LaTeX
     rule: tuple = ()  # the gradient sent to each argument on tensor edges, {0} {1} = operands
     operands: tuple = ("a", "b")  # names for {0} {1} when an operand has none
@@ -55,12 +62,20 @@ def _same(shape):
     return shape
 
 
+def _outputs(k):
+    """Scratch of an elementwise op: `k` arrays of its output's (broadcast) shape alive at
+    once besides its value, the upstream gradient and what it sends back — the local
+    derivative's temporaries (boolean masks counted as full arrays) and `upstream × local`
+    before it is summed back to a smaller operand."""
+    return lambda shapes, out: k * size(out)
+
+
 # ---------------------------------------------------------------- elementwise binary
 
-def _binary(name, label, syntax, forward, local, latex, rule, en, ko, gate=None):
+def _binary(name, label, syntax, forward, local, latex, rule, en, ko, temps, gate=None):
     _register(Op(name, label, 2, "operator" if syntax[1:2] == " " else "function", syntax,
                  forward, broadcast, local=local, latex=latex, rule=rule, gate=gate,
-                 en=en, ko=ko))
+                 en=en, ko=ko, scratch=_outputs(temps)))
 
 
 _binary("add", "+", "a + b", lambda m, a, b: a + b,
@@ -68,33 +83,33 @@ _binary("add", "+", "a + b", lambda m, a, b: a + b,
         (r"\frac{\partial (a+b)}{\partial a} = 1", r"\frac{\partial (a+b)}{\partial b} = 1"),
         ("G", "G"),
         "Addition. The add gate distributes the upstream gradient to both inputs unchanged.",
-        "덧셈. 합 게이트는 상위 기울기를 두 입력에 그대로 분배합니다.", gate="distribute")
+        "덧셈. 합 게이트는 상위 기울기를 두 입력에 그대로 분배합니다.", 0, gate="distribute")
 _binary("sub", "−", "a - b", lambda m, a, b: a - b,
         (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0),
         (r"\frac{\partial (a-b)}{\partial a} = 1", r"\frac{\partial (a-b)}{\partial b} = -1"),
         ("G", "−G"),
         "Subtraction: an add gate whose second input's gradient is negated.",
-        "뺄셈. 두 번째 입력의 기울기 부호만 바뀐 합 게이트입니다.", gate="distribute")
+        "뺄셈. 두 번째 입력의 기울기 부호만 바뀐 합 게이트입니다.", 1, gate="distribute")
 _binary("mul", "×", "a * b", lambda m, a, b: a * b,
         (lambda m, a, b, out: b, lambda m, a, b, out: a),
         (r"\frac{\partial (ab)}{\partial a} = b", r"\frac{\partial (ab)}{\partial b} = a"),
         ("G⊙{1}", "G⊙{0}"),
         "Elementwise multiplication. The multiply gate swaps: each input's local gradient "
         "is the other input's value.",
-        "원소별 곱셈. 곱 게이트는 서로 스와핑된 입력값이 지역 기울기입니다.", gate="swap")
+        "원소별 곱셈. 곱 게이트는 서로 스와핑된 입력값이 지역 기울기입니다.", 1, gate="swap")
 _binary("div", "÷", "a / b", lambda m, a, b: a / b,
         (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -a / (b * b)),
         (r"\frac{\partial (a/b)}{\partial a} = \frac{1}{b}",
          r"\frac{\partial (a/b)}{\partial b} = -\frac{a}{b^2}"),
         ("G⊙(1/{1})", "−G⊙{0}/{1}²"),
-        "Elementwise division.", "원소별 나눗셈.")
+        "Elementwise division.", "원소별 나눗셈.", 2)
 _binary("pow", "^", "pow(a, b)", lambda m, a, b: m.power(a, b),
         (lambda m, a, b, out: m.pow_da(a, b), lambda m, a, b, out: m.pow_db(a, b, out)),
         (r"\frac{\partial a^b}{\partial a} = b\,a^{b-1}",
          r"\frac{\partial a^b}{\partial b} = a^b \ln |a|"),
         ("G⊙{1}·{0}^({1}−1)", "G⊙{0}^{1}·ln|{0}|"),
         "Power, also written a ** b or a ^ b (right-associative).",
-        "거듭제곱. a ** b 또는 a ^ b로도 씁니다(오른쪽 결합).")
+        "거듭제곱. a ** b 또는 a ^ b로도 씁니다(오른쪽 결합).", 3)
 _binary("max", "max", "max(a, b)", lambda m, a, b: m.maximum(a, b),
         (lambda m, a, b, out: m.tie(a, b), lambda m, a, b, out: m.tie(b, a)),
         (r"\frac{\partial \max(a,b)}{\partial a} = \mathbb{1}[a > b]",
@@ -103,22 +118,24 @@ _binary("max", "max", "max(a, b)", lambda m, a, b: m.maximum(a, b),
         "Elementwise maximum. The max gate routes the gradient to the larger input only "
         "(split evenly at an exact tie).",
         "원소별 최댓값. 맥스 게이트는 전방에서 더 컸던 입력에만 기울기를 전달합니다"
-        "(정확히 같으면 반씩 나눕니다).", gate="route")
+        "(정확히 같으면 반씩 나눕니다).", 3, gate="route")
 _binary("min", "min", "min(a, b)", lambda m, a, b: m.minimum(a, b),
         (lambda m, a, b, out: m.tie(b, a), lambda m, a, b, out: m.tie(a, b)),
         (r"\frac{\partial \min(a,b)}{\partial a} = \mathbb{1}[a < b]",
          r"\frac{\partial \min(a,b)}{\partial b} = \mathbb{1}[b < a]"),
         ("G⊙[{0}<{1}]", "G⊙[{1}<{0}]"),
         "Elementwise minimum: routes the gradient to the smaller input (split at a tie).",
-        "원소별 최솟값. 더 작았던 입력에만 기울기를 전달합니다(같으면 반씩).", gate="route")
+        "원소별 최솟값. 더 작았던 입력에만 기울기를 전달합니다(같으면 반씩).", 3, gate="route")
 
 # ---------------------------------------------------------------- elementwise unary
 
 
-def _unary(name, label, syntax, forward, local, latex, rule, en, ko, gate=None, expand=None):
+def _unary(name, label, syntax, forward, local, latex, rule, en, ko, temps, gate=None,
+           expand=None):
     _register(Op(name, label, 1, "operator" if name == "neg" else "function", syntax,
                  forward, _same, local=(local,), latex=(latex,), rule=(rule,),
-                 operands=("x",), gate=gate, en=en, ko=ko, expand=expand))
+                 operands=("x",), gate=gate, en=en, ko=ko, expand=expand,
+                 scratch=_outputs(temps)))
 
 
 def _expand_sigmoid(em, u):
@@ -128,38 +145,38 @@ def _expand_sigmoid(em, u):
 
 _unary("neg", "−", "-x", lambda m, a: -a, lambda m, a, out: -1.0,
        r"\frac{\partial (-x)}{\partial x} = -1", "−G",
-       "Negation (unary minus).", "부호 반전(단항 마이너스).")
+       "Negation (unary minus).", "부호 반전(단항 마이너스).", 0)
 _unary("exp", "exp", "exp(x)", lambda m, a: m.exp(a), lambda m, a, out: out,
        r"\frac{\partial e^x}{\partial x} = e^x", "G⊙exp({0})",
        "Exponential; its local gradient is its own output.",
-       "지수 함수. 지역 기울기는 자신의 출력값입니다.")
+       "지수 함수. 지역 기울기는 자신의 출력값입니다.", 0)
 _unary("log", "log", "log(x)", lambda m, a: m.log(a), lambda m, a, out: 1.0 / a,
        r"\frac{\partial \ln x}{\partial x} = \frac{1}{x}", "G⊙(1/{0})",
-       "Natural logarithm.", "자연로그.")
+       "Natural logarithm.", "자연로그.", 1)
 _unary("sqrt", "√", "sqrt(x)", lambda m, a: m.sqrt(a), lambda m, a, out: 0.5 / out,
        r"\frac{\partial \sqrt{x}}{\partial x} = \frac{1}{2\sqrt{x}}", "G⊙1/(2√{0})",
-       "Square root.", "제곱근.")
+       "Square root.", "제곱근.", 1)
 _unary("abs", "|x|", "abs(x)", lambda m, a: m.abs(a), lambda m, a, out: m.sign(a),
        r"\frac{\partial |x|}{\partial x} = \operatorname{sign}(x)", "G⊙sign({0})",
-       "Absolute value; its gradient at 0 is taken as 0.", "절댓값. 0에서의 기울기는 0으로 둡니다.")
+       "Absolute value; its gradient at 0 is taken as 0.", "절댓값. 0에서의 기울기는 0으로 둡니다.", 1)
 _unary("sin", "sin", "sin(x)", lambda m, a: m.sin(a), lambda m, a, out: m.cos(a),
-       r"\frac{\partial \sin x}{\partial x} = \cos x", "G⊙cos({0})", "Sine.", "사인.")
+       r"\frac{\partial \sin x}{\partial x} = \cos x", "G⊙cos({0})", "Sine.", "사인.", 1)
 _unary("cos", "cos", "cos(x)", lambda m, a: m.cos(a), lambda m, a, out: -m.sin(a),
-       r"\frac{\partial \cos x}{\partial x} = -\sin x", "−G⊙sin({0})", "Cosine.", "코사인.")
+       r"\frac{\partial \cos x}{\partial x} = -\sin x", "−G⊙sin({0})", "Cosine.", "코사인.", 1)
 _unary("tanh", "tanh", "tanh(x)", lambda m, a: m.tanh(a), lambda m, a, out: 1.0 - out * out,
        r"\frac{\partial \tanh x}{\partial x} = 1 - \tanh^2 x", "G⊙(1−tanh²{0})",
-       "Hyperbolic tangent.", "쌍곡탄젠트.")
+       "Hyperbolic tangent.", "쌍곡탄젠트.", 1)
 _unary("sigmoid", "σ", "sigmoid(x)", lambda m, a: m.sigmoid(a),
        lambda m, a, out: out * (1.0 - out),
        r"\sigma'(x) = \sigma(x)\bigl(1-\sigma(x)\bigr)", "G⊙σ({0})(1−σ({0}))",
        "Logistic sigmoid σ(x) = 1/(1+e^(−x)), one block whose local gradient σ(1−σ) uses "
        "its cached output. Expand it to see 1/(1+exp(−x)) gate by gate.",
        "시그모이드 σ(x) = 1/(1+e^(−x)). 캐시한 출력으로 지역 기울기 σ(1−σ)를 구하는 하나의 "
-       "블록이며, 펼치면 1/(1+exp(−x))의 게이트들이 보입니다.", expand=_expand_sigmoid)
+       "블록이며, 펼치면 1/(1+exp(−x))의 게이트들이 보입니다.", 1, expand=_expand_sigmoid)
 _unary("relu", "relu", "relu(x)", lambda m, a: m.relu(a), lambda m, a, out: m.step(a),
        r"\frac{\partial\,\mathrm{relu}(x)}{\partial x} = \mathbb{1}[x > 0]", "G⊙[{0}>0]",
        "Rectified linear unit max(0, x): routes the gradient where x > 0 (relu'(0) = 0).",
-       "ReLU max(0, x). x > 0인 곳으로만 기울기를 전달합니다(relu'(0) = 0).", gate="route")
+       "ReLU max(0, x). x > 0인 곳으로만 기울기를 전달합니다(relu'(0) = 0).", 2, gate="route")
 
 # ---------------------------------------------------------------- tensor ops
 
@@ -221,7 +238,9 @@ def _dot_vjp(g, args, out):
 
 _register(Op(
     "dot", "·", 2, "function", "dot(a, b)", lambda m, a, b: np.dot(a, b), _dot_shape,
-    vjp=_dot_vjp, flops=lambda shapes, out: 2.0 * max(size(shapes[0]), size(shapes[1])) * max(1, size(out)),
+    vjp=_dot_vjp,
+    flops=lambda shapes, out: _matmul_flops(shapes, out) if shapes[0] and shapes[1] else size(out),
+    scratch=lambda shapes, out: 0 if shapes[0] and shapes[1] else 2 * size(out),  # G·b, G·a
     latex=(r"\frac{\partial (a\cdot b)}{\partial a} = b", r"\frac{\partial (a\cdot b)}{\partial b} = a"),
     rule=("G·{1}ᵀ", "{0}ᵀ·G"), gate="swap",
     en="Dot product (numpy's dot): w·x for vectors, the matrix product for matrices.",
@@ -232,6 +251,11 @@ def _scalar_out(*shapes):
     return ()
 
 
+def _reads(shapes, out):
+    """A reduction costs one operation per element it reads, not per element it writes."""
+    return sum(map(size, shapes))
+
+
 def _loss_shape(a, b):
     broadcast(a, b)  # the operands must broadcast; the loss itself is a scalar
     return ()
@@ -239,7 +263,7 @@ def _loss_shape(a, b):
 
 _register(Op(
     "sum", "Σ", 1, "function", "sum(x)", lambda m, a: np.sum(a), _scalar_out,
-    vjp=lambda g, args, out: (full(np.shape(args[0]), g),),
+    vjp=lambda g, args, out: (full(np.shape(args[0]), g),), flops=_reads,
     latex=(r"\frac{\partial \sum_i x_i}{\partial x_j} = 1",), rule=("G·𝟙",),
     operands=("x",),
     en="Sum of all elements; like a many-input add gate it copies the gradient to each.",
@@ -247,6 +271,7 @@ _register(Op(
 _register(Op(
     "mean", "mean", 1, "function", "mean(x)", lambda m, a: np.mean(a), _scalar_out,
     vjp=lambda g, args, out: (full(np.shape(args[0]), g / size(np.shape(args[0]))),),
+    flops=_reads,
     latex=(r"\frac{\partial\, \mathrm{mean}(x)}{\partial x_j} = \frac{1}{n}",),
     rule=("G·𝟙/n",), operands=("x",),
     en="Mean of all elements (a minibatch average): each element gets 1/n of the gradient.",
@@ -278,6 +303,7 @@ _register(Op(
     "softmax", "softmax", 1, "function", "softmax(z)",
     lambda m, a: _softmax(a) if np.ndim(a) else 1.0, _same, vjp=_softmax_vjp,
     flops=lambda shapes, out: 5.0 * size(out),
+    scratch=lambda shapes, out: 3 * size(out),  # z − max and exp; G⊙s, G − Σ₀(G⊙s)
     latex=(r"\frac{\partial s_i}{\partial z_j} = s_i(\delta_{ij} - s_j)",),
     rule=("s⊙(G − Σ₀(G⊙s))",), operands=("z",),
     en="Softmax over axis 0 (classes; samples are columns): s = exp(z) / Σ exp(z).",
@@ -293,7 +319,7 @@ _register(Op(
     "colsum", "Σ₀", 1, "internal", "Σ₀(x)",
     lambda m, a: np.sum(a, axis=0, keepdims=np.ndim(a) == 2) if np.ndim(a) else a,
     _colsum_shape, vjp=lambda g, args, out: (np.broadcast_to(g, np.shape(args[0])).copy()
-                                             if np.ndim(args[0]) else g,),
+                                             if np.ndim(args[0]) else g,), flops=_reads,
     latex=(r"\frac{\partial \sum_i x_{ij}}{\partial x_{kj}} = 1",), rule=("𝟙·G",),
     operands=("x",),
     en="Sum over axis 0 (each column), used inside expanded softmax.",
@@ -306,7 +332,7 @@ def _samples(a, b):
 
 _register(Op(
     "samples", "N", 2, "internal", "N(p, y)", lambda m, a, b: _samples(a, b), _loss_shape,
-    vjp=lambda g, args, out: (0.0 * _arr(args[0]), 0.0 * _arr(args[1])),
+    vjp=lambda g, args, out: (0.0 * _arr(args[0]), 0.0 * _arr(args[1])), flops=_reads,
     latex=(r"\frac{\partial N}{\partial p} = 0", r"\frac{\partial N}{\partial y} = 0"),
     rule=("0", "0"), operands=("p", "y"),
     en="N, the number of samples (columns; 1 for a vector), used inside expanded "
@@ -335,6 +361,7 @@ _register(Op(
     "mse", "MSE", 2, "function", "mse(yhat, y)", lambda m, a, b: _mse(a, b),
     _loss_shape, vjp=_mse_vjp,
     flops=lambda shapes, out: 3.0 * size(broadcast(*shapes)),
+    scratch=lambda shapes, out: 3 * size(broadcast(*shapes)),  # ŷ − y, ±2G(ŷ − y)/n
     latex=(r"\frac{\partial L}{\partial \hat y} = \frac{2}{n}(\hat y - y)",
            r"\frac{\partial L}{\partial y} = -\frac{2}{n}(\hat y - y)"),
     rule=("G·2({0}−{1})/n", "−G·2({0}−{1})/n"), operands=("ŷ", "y"),
@@ -362,6 +389,7 @@ _register(Op(
     "cross_entropy", "CE", 2, "function", "cross_entropy(p, y)",
     lambda m, a, b: _cross_entropy(a, b), _loss_shape,
     vjp=_cross_entropy_vjp, flops=lambda shapes, out: 3.0 * size(broadcast(*shapes)),
+    scratch=lambda shapes, out: 3 * size(broadcast(*shapes)),  # y⊙log p, G⊙y/(N·p)
     latex=(r"\frac{\partial L}{\partial p} = -\frac{y}{N p}", r"\frac{\partial L}{\partial y} = -\frac{\ln p}{N}"),
     rule=("−G·{1}/(N·{0})", "−G·ln {0}/N"), operands=("p", "y"),
     en="Cross-entropy −Σ y·log p / N of probabilities p against targets y; N is the number "
@@ -406,6 +434,7 @@ _register(Op(
     "softmax_cross_entropy", "softmax CE", 2, "function", "softmax_cross_entropy(z, y)",
     lambda m, a, b: _sce(a, b), _same_shape, vjp=_sce_vjp,
     flops=lambda shapes, out: 8.0 * size(shapes[0]),
+    scratch=lambda shapes, out: 5 * size(shapes[0]),  # log-softmax, softmax and their uses
     latex=(r"\frac{\partial L}{\partial z} = \frac{1}{N}\bigl(s\textstyle\sum_c y_c - y\bigr)",
            r"\frac{\partial L}{\partial y} = -\frac{\log s}{N}"),
     rule=("G·(softmax({0})·Σ₀{1} − {1})/N", "−G·log softmax({0})/N"), operands=("z", "y"),

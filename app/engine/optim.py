@@ -20,7 +20,7 @@ import numpy as np
 
 from .autodiff import backward, forward
 from .errors import ExpressionError
-from .graph import build, to_value
+from .graph import build, check_names, to_value
 from .limits import DEFAULT_LIMITS
 from .parser import parse
 
@@ -42,6 +42,7 @@ class Trainer:
                  limits=None):
         self.limits = limits or DEFAULT_LIMITS
         self.program = parse(expression, self.limits)
+        check_names(self.program, values)  # as build() does, before any value is read
         variables = self.program.variables
         self.params = list(dict.fromkeys(params))
         for name in self.params:

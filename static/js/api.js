@@ -26,3 +26,9 @@ export function firstError(result) {
   return { type: item.type, msg: item.msg, msg_ko: item.ctx?.msg_ko ?? item.msg,
            start: item.ctx?.start, end: item.ctx?.end, loc: item.loc ?? [] };
 }
+
+/** obj[key] when it is obj's own property, else undefined. API objects are keyed by the
+ * user's names, and a name like "constructor" must not find Object.prototype's member. */
+export function own(obj, key) {
+  return obj !== null && typeof obj === "object" && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}

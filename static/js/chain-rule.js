@@ -107,7 +107,7 @@ export function outputName(graph) {
 // "f(…)" whose first "(" closes at the very end reads as one unit, like a name.
 function isCall(text) {
   const open = text.search(/\(/);
-  if (open < 1 || !text.endsWith(")") || !/^[\p{L}_][\p{L}\p{N}_ ]*$/u.test(text.slice(0, open))) return false;
+  if (open < 1 || !text.endsWith(")") || !/^[\p{L}_][\p{L}\p{M}\p{N}_ ]*$/u.test(text.slice(0, open))) return false;
   let depth = 0;
   for (let i = open; i < text.length; i += 1) {
     depth += text[i] === "(" ? 1 : text[i] === ")" ? -1 : 0;
@@ -116,10 +116,10 @@ function isCall(text) {
   return false;
 }
 
-// Names that need no parentheses next to an operator or after ∂: identifiers, numbers,
-// "exp#12", calls like "max(x, y)".
+// Names that need no parentheses next to an operator or after ∂: identifiers in any script
+// (combining marks included, as in Python's rule), numbers, "exp#12", calls like "max(x, y)".
 function isAtomic(text) {
-  return /^[\p{L}\p{N}_.#]+$/u.test(text) || isCall(text);
+  return /^[\p{L}\p{M}\p{N}_.#]+$/u.test(text) || isCall(text);
 }
 
 function wrapName(text) {

@@ -6,7 +6,10 @@
 // The panel never edits the page's state directly: it reads the problem through
 // getProblem() and writes values through applyParams(), which re-runs the graph. The pure
 // helpers (exported) have tests in tests/js/train-panel.test.mjs.
-import { firstError } from "./api.js";
+//
+// Names are the user's text: what is keyed by name is a Map, and objects from the page or
+// the API are read with own(), so "constructor" never finds Object.prototype's member.
+import { firstError, own } from "./api.js";
 import { LandscapeView, landscapeBox } from "./contour.js";
 import { formatNumber, formatValue, MINUS, toNumber } from "./format.js";
 import { CHART, LossChart, OPTIMIZERS, runClasses } from "./loss-chart.js";
@@ -120,14 +123,14 @@ export function absorb(run, message) {
   if (message?.done) {
     run.final = message.params;
     run.stopped = message.stopped ?? null;
-    if (run.path && message.params) run.path.push(run.pathNames.map((n) => toNumber(message.params[n])));
+    if (run.path && message.params) run.path.push(run.pathNames.map((n) => toNumber(own(message.params, n))));
     return;
   }
   if (typeof message?.step !== "number") return;
   run.points.push({ step: message.step, loss: toNumber(message.loss), gradNorm: toNumber(message.grad_norm) });
   if (message.params) {
     run.lastParams = message.params;
-    if (run.path) run.path.push(run.pathNames.map((n) => toNumber(message.params[n])));
+    if (run.path) run.path.push(run.pathNames.map((n) => toNumber(own(message.params, n))));
   }
 }
 
@@ -219,11 +222,11 @@ export class TrainPanel {
   constructor(root, { getProblem, applyParams, t }) {
     Object.assign(this, { root, getProblem, t });
     this.pageApply = applyParams;
-    this.applied = {}; // name -> the value the panel last wrote into the page
+    this.applied = new Map(); // name -> the value the panel last wrote into the page
     this.variables = [];
     this.values = {};
     this.selected = new Set();
-    this.initial = null; // {expression, values}: what Reset restores
+    this.initial = null; // {expression, values: Map name -> value}: what Reset restores
     this.runs = [];
     this.nextRun = 1;
     this.busy = false;
@@ -233,7 +236,7 @@ export class TrainPanel {
     this.update = null; // the last single update's arithmetic
     this.current = null; // {step, params, final}: the parameters shown under the chart
     this.status = null; // {key, params} | {error}
-    this.scaleBase = {}; // name -> value at ×1
+    this.scaleBase = new Map(); // name -> value at ×1
     this.scaleResult = null;
     this.landscapeSerial = 0; // only the newest /api/landscape answer is drawn
     this.landscapeDrawn = false;
@@ -438,8 +441,8 @@ export class TrainPanel {
       for (const name of [...this.selected]) if (!vars.includes(name)) this.selected.delete(name);
       this.variables = vars;
     }
-    const shapesChanged = vars.some((v) => isScalar(this.values[v]) !== isScalar(problem.values[v])
-                                           || columns(this.values[v]) !== columns(problem.values[v]));
+    const shapesChanged = vars.some((v) => isScalar(own(this.values, v)) !== isScalar(own(problem.values, v))
+                                           || columns(own(this.values, v)) !== columns(own(problem.values, v)));
     this.values = problem.values;
     if (changed || shapesChanged) this.renderProblem();
     return problem;
@@ -453,9 +456,7 @@ export class TrainPanel {
       return null;
     }
     this.sync();
-    if (!this.initial || this.initial.expression !== problem.expression) {
-      this.initial = { expression: problem.expression, values: structuredClone(problem.values) };
-    }
+    if (!this.initial || this.initial.expression !== problem.expression) this.initial = initialOf(problem);
     return problem;
   }
 
@@ -465,7 +466,7 @@ export class TrainPanel {
 
   /** Write values into the page (which re-runs the graph), remembering what was written. */
   applyParams(values) {
-    for (const [name, value] of Object.entries(values)) this.applied[name] = structuredClone(value);
+    for (const [name, value] of Object.entries(values)) this.applied.set(name, structuredClone(value));
     return this.pageApply(values);
   }
 
@@ -473,20 +474,19 @@ export class TrainPanel {
    * fairly. A parameter the learner edited by hand (it differs from what the panel last
    * wrote) becomes the new initial value. */
   startValues(problem, params) {
-    const start = {};
+    const initial = this.initial.values;
     for (const p of params) {
-      const current = problem.values[p];
-      const edited = !(p in this.applied) || !sameValues(current, this.applied[p]);
-      if (edited || !(p in this.initial.values)) this.initial.values[p] = structuredClone(current);
-      start[p] = structuredClone(this.initial.values[p]);
+      const current = own(problem.values, p);
+      const edited = !this.applied.has(p) || !sameValues(current, this.applied.get(p));
+      if (edited || !initial.has(p)) initial.set(p, structuredClone(current));
     }
-    return start;
+    return Object.fromEntries(params.map((p) => [p, structuredClone(initial.get(p))]));
   }
 
   /** Two scalar parameters selected: the case with a loss landscape. */
   pathNames(values = this.values) {
     const params = this.params();
-    return params.length === 2 && params.every((p) => isScalar(values[p])) ? params : null;
+    return params.length === 2 && params.every((p) => isScalar(own(values, p))) ? params : null;
   }
 
   /** The optimizer settings from the inputs, or null (the bad input is marked). */
@@ -534,7 +534,7 @@ export class TrainPanel {
     if (settings.batch && data && settings.batch < data.columns) {
       request.batch = { size: settings.batch, data: data.data };
     }
-    if (params.reduce((n, p) => n + size(problem.values[p]), 0) <= TRACK_NUMBERS) request.track = true;
+    if (params.reduce((n, p) => n + size(own(problem.values, p)), 0) <= TRACK_NUMBERS) request.track = true;
     return request;
   }
 
@@ -734,8 +734,8 @@ export class TrainPanel {
     this.update = null;
     this.scaleResult = null;
     this.current = null;
-    const scaled = Object.keys(this.scaleBase);
-    this.scaleBase = {};
+    const scaled = [...this.scaleBase.keys()];
+    this.scaleBase = new Map();
     this.renderUpdate();
     this.renderScaleResult();
     this.renderCurrent();
@@ -744,8 +744,8 @@ export class TrainPanel {
     await this.live;
     const problem = this.getProblem();
     if (this.initial && problem && !problem.error && problem.expression === this.initial.expression) {
-      const names = [...new Set([...this.params(), ...scaled])].filter((n) => n in this.initial.values);
-      const values = Object.fromEntries(names.map((n) => [n, structuredClone(this.initial.values[n])]));
+      const names = [...new Set([...this.params(), ...scaled])].filter((n) => this.initial.values.has(n));
+      const values = Object.fromEntries(names.map((n) => [n, structuredClone(this.initial.values.get(n))]));
       this.setStatus({ key: "train.status.reset" });
       if (names.length) await this.applyParams(values);
     } else {
@@ -763,11 +763,13 @@ export class TrainPanel {
 
   // ---------------------------------------------------------------- scaling experiment
 
-  /** ‖∇p‖ of every parameter at `values`, from one /api/graph. */
+  /** {norms: Map p -> ‖∇p‖} of every parameter at `values`, from one /api/graph, or
+   * {error}. (Not one object of both: a parameter may well be called "error".) */
   async gradientNorms(problem, values) {
     const result = await postJSON("/api/graph", { expression: problem.expression, values });
     if (!result.ok) return { error: failure(result) };
-    return Object.fromEntries(this.params().map((p) => [p, norm(result.data.gradients[p] ?? 0)]));
+    const gradients = result.data?.gradients;
+    return { norms: new Map(this.params().map((p) => [p, norm(own(gradients, p) ?? 0)])) };
   }
 
   /** Show the gradients with input `name` at `value` next to those at ×1, then put
@@ -775,8 +777,8 @@ export class TrainPanel {
    * starts: that first gradient is what a fixed η has to cope with (and away from it a
    * trained model's near-zero gradient would make any ratio meaningless). */
   async scaleTo(problem, name, value, how, token) {
-    const base = this.scaleBase[name] ?? structuredClone(problem.values[name]);
-    this.scaleBase[name] = base;
+    const base = this.scaleBase.get(name) ?? structuredClone(own(problem.values, name));
+    this.scaleBase.set(name, base);
     const params = this.params();
     const start = { ...problem.values, ...(params.length ? this.startValues(problem, params) : {}) };
     const [before, after] = await Promise.all([
@@ -789,7 +791,8 @@ export class TrainPanel {
       this.setStatus({ error });
       return;
     }
-    this.scaleResult = { name, how, rows: this.params().map((p) => ({ param: p, base: before[p], now: after[p] })) };
+    this.scaleResult = { name, how, rows: this.params().map((p) => ({ param: p, base: before.norms.get(p),
+                                                                      now: after.norms.get(p) })) };
     this.renderScaleResult();
     await this.applyParams({ [name]: value });
   }
@@ -798,9 +801,9 @@ export class TrainPanel {
     if (this.busy) return;
     const problem = this.problem();
     const name = this.scaleVar.value;
-    if (!problem || !(name in problem.values)) return;
+    if (!problem || !Object.hasOwn(problem.values, name)) return;
     const k = Number(this.scaleK.value);
-    const base = this.scaleBase[name] ?? problem.values[name];
+    const base = this.scaleBase.get(name) ?? problem.values[name];
     const token = this.begin();
     await this.scaleTo(problem, name, scaleValue(base, k), { key: "train.scale.applied", params: { name, k } }, token);
     this.end(token);
@@ -810,7 +813,7 @@ export class TrainPanel {
     if (this.busy) return;
     const problem = this.problem();
     const name = this.scaleVar.value;
-    if (!problem || !(name in problem.values)) return;
+    if (!problem || !Object.hasOwn(problem.values, name)) return;
     if (isScalar(problem.values[name])) {
       this.scaleResult = { name, how: { key: "train.scale.scalar" }, rows: [] };
       this.renderScaleResult();
@@ -925,7 +928,7 @@ export class TrainPanel {
     const inputs = this.variables.filter((name) => !this.selected.has(name));
     const current = this.scaleVar.value;
     this.scaleVar.replaceChildren(...inputs.map((name) => el("option", "", { value: name, text: name })));
-    const preferred = inputs.find((n) => /^[Xx]/.test(n) && !isScalar(this.values[n]))
+    const preferred = inputs.find((n) => /^[Xx]/.test(n) && !isScalar(own(this.values, n)))
       ?? inputs.find((n) => /^[Xx]/.test(n)) ?? inputs[0];
     if (inputs.includes(current)) this.scaleVar.value = current;
     else if (preferred) this.scaleVar.value = preferred;
@@ -1022,10 +1025,10 @@ export class TrainPanel {
     if (u.restarted) this.updateEl.append(el("p", "hint", { text: this.t("train.update.restarted", { n: DETAIL_STEPS }) }));
     if (u.l2 > 0) this.updateEl.append(el("p", "hint", { text: this.t("train.update.l2", { l2: formatNumber(u.l2, 4) }) }));
     for (const name of u.params) {
-      const detail = entry.update?.[name];
+      const detail = own(entry.update, name);
       if (!detail) continue;
       const block = el("div", "tp-update-param", { dataset: { param: name } });
-      for (const line of updateLines(name, detail, { optimizer, t: entry.step, prev: u.prev?.[name] ?? null,
+      for (const line of updateLines(name, detail, { optimizer, t: entry.step, prev: own(u.prev, name) ?? null,
                                                      l2: u.l2, digits: digits() })) {
         block.append(el("p", "mono", { text: line }));
       }
@@ -1059,15 +1062,15 @@ export class TrainPanel {
     this.session = null;
     this.update = null;
     this.current = null;
-    this.scaleBase = {};
+    this.scaleBase = new Map();
     this.scaleResult = null;
     this.status = null;
-    this.applied = {};
+    this.applied = new Map();
     const problem = this.getProblem();
     const ok = problem && !problem.error;
     this.variables = ok ? [...(problem.variables ?? Object.keys(problem.values))] : [];
     this.values = ok ? problem.values : {};
-    this.initial = ok ? { expression: problem.expression, values: structuredClone(problem.values) } : null;
+    this.initial = ok ? initialOf(problem) : null;
     this.selected = new Set(train?.params ?? defaultParams(this.variables));
     if (train) {
       const o = train.optimizer ?? {};
@@ -1101,6 +1104,11 @@ export class TrainPanel {
     this.draw();
     if (this.landscapeDrawn && this.landscapeData) this.landscape.draw({ ...this.landscapeData, allRuns: this.runs });
   }
+}
+
+/** What Reset restores: the problem's expression and a copy of its values. */
+function initialOf(problem) {
+  return { expression: problem.expression, values: new Map(Object.entries(structuredClone(problem.values))) };
 }
 
 /** The page's "Digits" choice, when it has one. */

@@ -91,3 +91,44 @@ def test_a_landscape_needs_two_scalar_params(client):
     body = {"expression": "mse(W @ X, Y)", "values": {"W": [[1.0]], "X": X, "Y": Y},
             "params": ["W", "X"], "ranges": {"W": [0, 1], "X": [0, 1]}}
     assert_error(client.post("/api/landscape", json=body), 422, "invalid_value")
+
+
+# ---------------------------------------------------------------- one clock per request
+
+def _long_run_with_a_large_body():
+    """10,000 steps of a 64-unit layer on 1,024 samples (far more than 2 s of work) in a
+    ~30 MB body: 3,000,000 numbers the expression does not use ride along."""
+    rng = np.random.default_rng(0)
+    values = {"W": (rng.standard_normal((64, 64)) * 0.1).round(3).tolist(),
+              "b": [[0.0]] * 64,
+              "X": rng.standard_normal((64, 1024)).round(3).tolist(),
+              "Y": rng.random((64, 1024)).round(3).tolist(),
+              **{f"unused{k}": [0.123456] * 1_000_000 for k in range(3)}}
+    return {"expression": "mse(sigmoid(W @ X + b), Y)", "values": values,
+            "params": ["W", "b"], "optimizer": {"name": "sgd", "lr": 0.1}, "steps": 10_000}
+
+
+@pytest.fixture(scope="module")
+def long_run_body():
+    body = json.dumps(_long_run_with_a_large_body()).encode()
+    assert len(body) > 25_000_000
+    return body
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_training_stops_itself_on_the_clock_that_started_with_the_body(
+        client, long_run_body, streamed):
+    """Reading and validating a large body uses up part of the time bound; training then
+    stops itself before the deadline ("time_limit") instead of being killed (a 422)."""
+    import time
+
+    headers = {"Content-Type": "application/json"}
+    if streamed:
+        headers["Accept"] = "application/x-ndjson"
+    t = time.monotonic()
+    r = client.post("/api/train", content=long_run_body, headers=headers)
+    elapsed = time.monotonic() - t
+    assert r.status_code == 200, r.text[:300]
+    final = json.loads(r.text.splitlines()[-1]) if streamed else r.json()
+    assert final["stopped"] == "time_limit", str(final)[:300]
+    assert elapsed < client.app.state.settings.timeout_s + 1.0, elapsed

@@ -4,6 +4,7 @@ hooks)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import urllib.parse
@@ -18,6 +19,20 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 MINUS = "\u2212"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 COUNTER = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def css_string(text: str) -> str:
+    """`text` as a quoted CSS string, so attribute selectors hold any name (a variable may
+    be called `가중치` or `θ`, and is not always a valid CSS identifier)."""
+    escaped = "".join(ch if ch not in '"\\\n' else f"\\{ord(ch):x} " for ch in text)
+    return f'"{escaped}"'
+
+
+def share_hash(payload) -> str:
+    """A share link's hash ("#s=<base64url of UTF-8 JSON>", the page's format) for a JSON
+    payload (a dict, or JSON text as is: hand-made links may be anything)."""
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    return "#s=" + base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 class PageGuard:
@@ -100,7 +115,7 @@ class App:
     # ------------------------------------------------------------------ locators
 
     def testid(self, name: str):
-        return self.page.locator(f"[data-testid={name}]")
+        return self.page.locator(f"[data-testid={css_string(name)}]")
 
     @property
     def expression(self):
@@ -120,6 +135,11 @@ class App:
     @property
     def error_el(self):
         return self.testid("error-message")
+
+    @property
+    def share_notice(self):
+        """Why a share link did not open (hidden when there is nothing to say)."""
+        return self.testid("share-notice")
 
     # ------------------------------------------------------------------ actions
 
@@ -253,3 +273,36 @@ def enter_tutorial(app) -> dict:
     for name, text in TUTORIAL_VALUES.items():
         app.set_value(name, text)
     return app.run()
+
+
+def watch_texts(page, pattern: str, flags: str = "i"):
+    """Record every text that matches the JS regex `pattern` and is shown on the page from
+    now on, however briefly (a status line that is replaced a moment later included): a
+    MutationObserver checks added nodes and changed text. Returns a function that gives the
+    matching texts seen so far (also what matches at the moment of the call)."""
+    page.evaluate(
+        """([source, flags]) => {
+             const re = new RegExp(source, flags);
+             const seen = window.__watchedTexts ??= [];
+             const check = (node) => {
+               const text = node?.textContent ?? "";
+               if (re.test(text)) seen.push(text.trim().slice(0, 300));
+             };
+             check(document.body);
+             new MutationObserver((records) => {
+               for (const r of records) {
+                 if (r.type === "characterData") check(r.target);
+                 for (const node of r.addedNodes) check(node);
+               }
+             }).observe(document.body, { subtree: true, childList: true, characterData: true });
+           }""", [pattern, flags])
+
+    def seen() -> list[str]:
+        page.evaluate("0")  # let pending mutation callbacks run first
+        return page.evaluate(
+            """([source, flags]) => [...window.__watchedTexts,
+                 ...(new RegExp(source, flags).test(document.body.textContent)
+                     ? ['(now) ' + document.body.textContent.trim().slice(0, 300)] : [])]""",
+            [pattern, flags])
+
+    return seen

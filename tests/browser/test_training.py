@@ -1,6 +1,7 @@
 """The training lab in the page: train the regression preset and watch the loss fall,
 overlay optimizers, step single updates with their arithmetic, Reset to the exact initial
-values, pause, the input-scaling experiment, and the panel in Korean and on a phone.
+values, pause, the input-scaling experiment, the panel in Korean and on a phone, and ten
+Train/Pause cycles in a row that leave the server able to answer (issue 8).
 
 Uses the page fixtures of conftest.py (real server, Debian chromium, every page guarded
 against page errors, console errors and requests off the origin). Screenshots go to
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pagekit import HANGUL, MINUS, expect
+from pagekit import HANGUL, MINUS, expect, watch_texts
 
 PRESET = "train-linear-regression"
 SHOTS = Path("/tmp/train-shots")
@@ -325,3 +326,95 @@ def test_the_panel_fits_a_phone(new_app, train_shots):
     overflow = app.page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= 390, overflow
     shot_card(app, train_shots / "phone.png")
+
+
+# Issue 8: Pause drops the NDJSON stream of /api/train mid-way. That used to leak a server
+# worker each time, so after two Train/Pause cycles every request got 503 "the server is
+# busy" for good.
+CYCLES = 10
+
+# The newest run on the loss chart, the panel's buttons and its status line, as one object.
+PANEL_JS = """() => {
+    const runs = [...document.querySelectorAll('[data-testid=loss-chart] path.run')];
+    const last = runs.at(-1);
+    return { runs: runs.length, state: last?.dataset.state ?? null,
+             points: last ? Number(last.dataset.points) : 0,
+             drawn: Boolean(last?.getAttribute('d')),
+             train: !document.querySelector('[data-testid=train-button]').disabled,
+             pause: !document.querySelector('#train-pause').disabled,
+             status: document.querySelector('[data-testid=train-status]').textContent };
+}"""
+
+# Run `n` is streaming (it has drawn a point and Pause can stop it), or it has ended anyway
+# (say with an error): whichever comes first, so a failure says what the page showed.
+STREAMING_OR_ENDED_JS = """n => {
+    const runs = [...document.querySelectorAll('[data-testid=loss-chart] path.run')];
+    const last = runs.at(-1);
+    const pause = document.querySelector('#train-pause');
+    const train = document.querySelector('[data-testid=train-button]');
+    const streaming = runs.length === n && last.dataset.state === 'running'
+        && Number(last.dataset.points) > 0 && last.getAttribute('d') !== '' && !pause.disabled;
+    return streaming || !train.disabled;
+}"""
+
+
+def test_ten_train_pause_cycles_leave_the_server_able_to_check_gradients(app):
+    """A learner presses Train and Pause ten times in a row, then checks the gradients."""
+    load_preset(app)
+    steps = app.testid("train-steps")
+    # The panel takes at most 10,000 updates per run (the server's default limit too).
+    steps.fill("10001")
+    app.testid("train-button").click()
+    expect(steps).to_have_attribute("aria-invalid", "true")
+    expect(app.testid("train-status")).to_have_text("Steps: enter a number in the allowed range.")
+    wait_settled(app, 0)
+    # The longest run the panel allows: it streams until the server's time limit (~1.6 s),
+    # so Pause lands in a running stream. A small η keeps the paused parameters away from
+    # the minimum: there the gradient is ~0 and a relative error compares two round-offs.
+    steps.fill("10000")
+    app.testid("train-lr").fill("0.001")
+
+    busy = watch_texts(app.page, r"busy|\(503\)")
+    failed_api = []  # API answers other than 2xx: a 503 is what issue 8 looked like
+    aborted = []  # requests that failed in the browser: each Pause cuts one /api/train
+    app.page.on("response", lambda r: failed_api.append(f"{r.status} {r.url}")
+                if "/api/" in r.url and r.status >= 400 else None)
+    app.page.on("requestfailed", lambda r: aborted.append(f"{r.url} {r.failure}"))
+
+    for cycle in range(1, CYCLES + 1):
+        app.testid("train-button").click()
+        app.page.wait_for_function(STREAMING_OR_ENDED_JS, arg=cycle)
+        panel = app.page.evaluate(PANEL_JS)
+        assert panel["runs"] == cycle and panel["state"] == "running" and panel["pause"], \
+            f"cycle {cycle}: run {cycle} is not streaming: {panel}"
+
+        app.page.locator("#train-pause").click()
+        wait_settled(app, cycle)
+        panel = app.page.evaluate(PANEL_JS)
+        assert panel["state"] == "paused", \
+            f"cycle {cycle}: Pause did not stop a running run: {panel}"
+        assert 0 < panel["points"] < 10000, panel
+        expect(app.testid("train-status")).to_contain_text("Paused at step")
+        expect(app.page.locator("#train-pause")).to_be_disabled()
+        assert not busy(), f"cycle {cycle}: the page said {busy()}"
+        assert not failed_api, f"cycle {cycle}: {failed_api}"
+
+    assert [r["state"] for r in runs(app)] == ["paused"] * CYCLES
+    train_aborts = [a for a in aborted if "/api/train" in a]
+    assert len(train_aborts) == CYCLES, aborted
+
+    # The server still answers: the gradient check of the (paused) model passes.
+    result = app.testid("gradcheck-result")
+    with app.page.expect_response(lambda r: r.url.endswith("/api/gradcheck")) as resp:
+        app.testid("gradcheck-button").click()
+    answer = resp.value
+    assert answer.status == 200, f"/api/gradcheck answered {answer.status}: {answer.text()[:300]}"
+    verdict = result.locator(".verdict")
+    expect(verdict).to_have_class("verdict pass")
+    expect(verdict).to_have_text("Backprop agrees with the numeric gradient.")
+    rows = result.locator("tr[data-variable]")
+    expect(rows).to_have_count(4)
+    assert sorted(r.get_attribute("data-variable") for r in rows.all()) == ["X", "Y", "b", "w"]
+    expect(result.locator(".fail")).to_have_count(0)
+    assert not busy(), f"the page said {busy()}"
+    assert not failed_api, failed_api

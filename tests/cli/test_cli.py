@@ -259,6 +259,28 @@ def test_missing_value_points_at_the_variable(capsys):
     assert caret_column(err, "(x+y)*z") == (6, 1)
 
 
+def test_a_value_for_a_constant_is_refused_with_a_caret_under_its_use(capsys):
+    status, out, err = run(capsys, "eval", "e*2", "e=1")
+    assert status == 2 and out == ""
+    assert "reserved_name" in err and "e:" in err and "constant" in err
+    assert caret_column(err, "e*2") == (0, 1)
+    assert "5.43" not in err  # 2e, what ignoring the value used to print
+
+
+def test_a_value_for_a_function_name_is_refused_even_when_unused(capsys):
+    status, out, err = run(capsys, "eval", "x + 1", "x=1", "sigmoid=2", "--lang", "ko")
+    assert status == 2 and out == ""
+    assert "reserved_name" in err and "sigmoid:" in err and "내장 함수" in err
+    assert "^" not in err  # nothing in the expression to point at
+
+
+def test_gradcheck_refuses_a_value_for_pi(capsys):
+    status, out, err = run(capsys, "gradcheck", "x * pi", "x=1", "pi=3")
+    assert status == 2 and out == ""
+    assert "reserved_name" in err and "pi:" in err
+    assert caret_column(err, "x * pi") == (4, 2)
+
+
 def test_usage_errors_exit_2(capsys):
     assert main([]) == 2
     assert main(["eval"]) == 2
@@ -280,6 +302,24 @@ def test_gradcheck_prints_backprop_numeric_a_small_error_and_the_cost(capsys):
                       if line.startswith("max relative error:"))
     assert float(error_line.split(":")[1]) < 1e-6
     assert "6 forward evaluations" in out and "1 backward pass" in out
+
+
+def test_gradcheck_over_the_work_budget_is_refused_with_exit_2(capsys, monkeypatch):
+    # the budget comes from BPV_MAX_GRADCHECK_WORK, like the server's; 3 variables of a
+    # 5-node graph need 6 evaluations of at least 5 node-evaluations each
+    monkeypatch.setenv("BPV_MAX_GRADCHECK_WORK", "29")
+    get_settings.cache_clear()
+    try:
+        status, out, err = run(capsys, "gradcheck", *CHAIN)
+    finally:
+        monkeypatch.delenv("BPV_MAX_GRADCHECK_WORK")
+        get_settings.cache_clear()
+    assert status == 2 and out == ""
+    assert "limit_exceeded" in err and "node-evaluations" in err and "29" in err
+    assert "6 forward evaluations" in err
+    assert caret_column(err, "(x+y)*z") == (0, 7)  # the whole expression
+    status, out, _ = run(capsys, "gradcheck", *CHAIN)  # the default budget allows it
+    assert status == 0 and "6 forward evaluations" in out
 
 
 def test_gradcheck_json_is_the_engine_report(capsys):

@@ -11,7 +11,7 @@ timeline.reset timeline.end timeline.jump_forward timeline.jump_backward timelin
 timeline.scrub timeline.counter phase.start phase.forward phase.backward phase.end chain.title
 chain.idle gradcheck.title gradcheck.run gradcheck.variable gradcheck.backprop gradcheck.numeric
 gradcheck.rel_error gradcheck.cost gradcheck.pass gradcheck.fail gradcheck.sampled lang.toggle
-theme.toggle theme.light theme.dark share.button share.copied export.svg export.png export.json
+theme.toggle theme.light theme.dark share.button share.copied share.invalid share.too_long export.svg export.png export.json
 zoom.fit zoom.in zoom.out precision.label error.network error.server warnings.title node.value
 node.grad node.local node.shape node.kind.variable node.kind.constant node.kind.op fork.title
 fork.sum legend.positive legend.negative legend.value_above legend.grad_below panel.ops

@@ -124,3 +124,15 @@ test("Adam shows m, v and the bias-corrected m̂, v̂ at update t", () => {
   const later = updateLines("w", u, { optimizer: { name: "adam", lr: 0.1 }, t: 12 });
   assert.match(later[3], /1−β1¹²\) = .* \/ 0\.7176 =/); // 1 − 0.9¹² = 0.71757…
 });
+
+test("names like constructor and toString are the run's own params, never Object.prototype's", () => {
+  const run = { points: [], path: [], pathNames: ["constructor", "toString"], lastParams: null };
+  absorb(run, { step: 1, loss: 1, grad_norm: 1, params: { constructor: 2, toString: 3 } });
+  absorb(run, { step: 2, loss: 1, grad_norm: 1, params: {} }); // a line without them
+  assert.deepEqual(run.path[0], [2, 3]);
+  assert.ok(run.path[1].every(Number.isNaN), run.path[1]);
+  const data = batchData({ constructor: [[1, 2, 3]], valueOf: [[4, 5, 6]], hasOwnProperty: 1 }, ["hasOwnProperty"]);
+  assert.deepEqual(data, { columns: 3, data: ["constructor", "valueOf"] });
+  const [line] = updateLines("valueOf", { grad: 2, param: 1, new: 0.8 }, { optimizer: { name: "sgd", lr: 0.1 } });
+  assert.equal(line, "g = ∂L/∂valueOf = 2");
+});

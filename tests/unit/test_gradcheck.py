@@ -3,12 +3,13 @@
 The numeric side is checked against a central difference computed here from a numpy
 reference, so a gradcheck that merely echoed backprop would fail."""
 
+import importlib
 import math
 
 import numpy as np
 import pytest
 
-from app.engine import gradcheck
+from app.engine import ExpressionError, Limits, gradcheck
 from testkit import as_float_array, assert_close, central_difference
 
 
@@ -153,3 +154,95 @@ def test_gradcheck_of_an_expanded_composite_matches_the_atomic_one():
         assert rep["forward_evals"] == 2 * 12
     for name in values:
         assert_close(expanded["variables"][name]["backprop"], atomic["variables"][name]["backprop"], rtol=1e-10, atol=1e-13)
+
+
+# ---------------------------------------------------------------- the work budget (issue 8)
+
+def chain_sum(k):
+    """x0 + x1 + … + x(k-1): k variables and k-1 adds, so 2k-1 scalar nodes; a full check
+    perturbs each variable once each way, 2k forward evaluations."""
+    return "+".join(f"x{i}" for i in range(k)), {f"x{i}": 0.1 * i for i in range(k)}
+
+
+def no_forward(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a forward pass ran before the check was refused")
+    # the modules, not the functions of the same name that app.engine exports
+    for module in ("app.engine.gradcheck", "app.engine.evaluate", "app.engine.autodiff"):
+        monkeypatch.setattr(importlib.import_module(module), "forward", refuse)
+
+
+def test_a_check_over_the_work_budget_is_refused_before_any_evaluation(monkeypatch):
+    k = 50
+    expr, values = chain_sum(k)
+    nodes, evals = 2 * k - 1, 2 * k
+    # every node costs at least one node-evaluation, so this budget is too small
+    limits = Limits(max_gradcheck_work=nodes * evals - 1)
+    no_forward(monkeypatch)
+    with pytest.raises(ExpressionError) as info:
+        gradcheck(expr, values, limits=limits)
+    err = info.value
+    assert err.type == "limit_exceeded"
+    assert err.loc == ("expression",) and (err.start, err.end) == (0, len(expr))
+    assert "node-evaluations" in err.msg and "fewer variables" in err.msg
+    assert f"{evals:,} forward evaluations" in err.msg
+    assert f"{nodes * evals - 1:.3g}" in err.msg  # the budget
+    assert "변수를 줄이거나" in err.msg_ko and f"{evals:,}회" in err.msg_ko
+    assert "x0" not in err.msg and "x0" not in err.msg_ko
+
+
+def test_a_check_just_under_the_work_budget_runs_in_full():
+    k = 50
+    expr, values = chain_sum(k)
+    nodes, evals = 2 * k - 1, 2 * k
+    # scalar nodes cost one node-evaluation each, plus under 5% for bookkeeping
+    rep = gradcheck(expr, values, limits=Limits(max_gradcheck_work=1.05 * nodes * evals))
+    assert rep["forward_evals"] == evals
+    for entry in rep["variables"].values():
+        assert entry["checked"] == entry["elements"] == 1
+        assert float(entry["numeric"]) == pytest.approx(1.0, rel=1e-8)
+
+
+def test_the_budget_samples_a_large_tensor_instead_of_refusing_it():
+    # one variable can always be checked at one element; with less budget, fewer elements
+    x = np.linspace(-1, 1, 400)
+    full = gradcheck("sum(tanh(x))", {"x": x})
+    assert full["variables"]["x"]["checked"] == 400
+    small = gradcheck("sum(tanh(x))", {"x": x}, limits=Limits(max_gradcheck_work=2_000))
+    entry = small["variables"]["x"]
+    assert 1 <= entry["checked"] < 400 and small["forward_evals"] == 2 * entry["checked"]
+    numeric = as_float_array(entry["numeric"])
+    ok = ~np.isnan(numeric)
+    np.testing.assert_allclose(numeric[ok], 1 - np.tanh(x[ok]) ** 2, rtol=1e-6)
+
+
+def test_the_default_budget_refuses_a_10000_operation_program_with_1000_variables(monkeypatch):
+    # the issue's example: ~2,000 evaluations of an ~11,000-node program, many seconds of work
+    terms = [f"x{i % 1000} * x{(7 * i + 3) % 1000}" for i in range(5_000)]
+    expr = " + ".join(terms)  # 5,000 multiplies and 4,999 adds
+    values = {f"x{i}": 0.001 * i for i in range(1000)}
+    no_forward(monkeypatch)  # refused before a single evaluation
+    with pytest.raises(ExpressionError) as info:
+        gradcheck(expr, values)
+    assert info.value.type == "limit_exceeded" and "node-evaluations" in info.value.msg
+
+
+def test_the_default_budget_allows_a_1000_operation_program_with_100_variables():
+    terms = [f"x{i % 100} * x{(7 * i + 3) % 100}" for i in range(500)]
+    values = {f"x{i}": 0.01 * i for i in range(100)}
+    rep = gradcheck(" + ".join(terms), values)
+    assert rep["forward_evals"] == 200 and rep["max_rel_error"] < 1e-6
+
+
+def test_many_small_variables_and_a_large_one_share_the_evaluation_budget():
+    # 10 scalars and a 1000-element vector under a 30-evaluation budget: one element of each
+    # variable (11 pairs) and the 4 pairs left for the vector, never more than the budget
+    expr = "sum(W) + " + " + ".join(f"x{i}" for i in range(10))
+    values = {"W": np.linspace(0, 1, 1000), **{f"x{i}": float(i) for i in range(10)}}
+    rep = gradcheck(expr, values, limits=Limits(max_gradcheck_evals=30))
+    assert rep["forward_evals"] <= 30
+    assert all(rep["variables"][f"x{i}"]["checked"] == 1 for i in range(10))
+    w = rep["variables"]["W"]
+    assert 1 <= w["checked"] and rep["forward_evals"] == 2 * (w["checked"] + 10)
+    numeric = as_float_array(w["numeric"])
+    np.testing.assert_allclose(numeric[~np.isnan(numeric)], 1.0, rtol=1e-8)
