@@ -1,6 +1,7 @@
 """The ASGI app (`uvicorn app.main:app`): API routes, the page, static files, API docs."""
 
 import contextlib
+import ctypes
 import functools
 from pathlib import Path
 
@@ -35,11 +36,27 @@ def _openapi(app):
     return app.openapi_schema
 
 
+def _give_freed_memory_back():
+    """Serve large buffers (bodies, answers) from mmap, which returns them to the system when
+    freed. glibc raises its mmap threshold after the first large free, so later buffers come
+    from the heap and stay resident: after a burst of 16 MB answers the server would keep
+    hundreds of MB it no longer uses (docs/benchmarks.md, "Hostile clients")."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return  # not glibc: nothing to tune
+    libc.mallopt(_M_MMAP_THRESHOLD, 1024 * 1024)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        _give_freed_memory_back()
         await app.state.pool.start()
         yield
         await app.state.pool.stop()

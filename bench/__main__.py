@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.load_bench",       # load test over HTTP (wrk)
     "bench.page_bench",       # the page in headless Chromium
     "bench.train_bench",      # training over HTTP
+    "bench.attack_bench",     # hostile clients: memory and latency under attack
 ]
 
 

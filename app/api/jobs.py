@@ -178,7 +178,7 @@ def _bounded(result, settings):
 
 class InProcessBudget:
     """How much event-loop time the in-process path may take: a leaky bucket that fills with
-    the seconds small jobs spent on the loop and drains at `share` seconds per second.
+    the CPU seconds small jobs spent on the loop and drains at `share` seconds per second.
     While it is over `burst_s`, small requests go to the pool like any other, so a flood of
     cheap-but-not-free requests cannot delay everyone else's (tutorial-sized ones cost
     ~0.5 ms and never fill it)."""

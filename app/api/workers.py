@@ -29,6 +29,7 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import os
 import resource
 import threading
 import time
@@ -38,6 +39,8 @@ _STARTUP_S = 60  # importing numpy and the engine in a fresh process
 _POLL_S = 0.05  # how often a thread waiting on its worker looks for a cancelled request
 _MONITOR_S = 0.5  # how often idle workers are checked for having died
 _RESTART_PAUSE_S = 1.0  # between attempts to start a replacement that failed to start
+# Workers yield a little to the server process; not so much that a busy machine starves them.
+_NICENESS = 2
 
 log = logging.getLogger("bpv.workers")
 
@@ -59,6 +62,9 @@ def _serve(conn, settings):
     job that had already finished) may arrive; it is ignored."""
     limit = settings.worker_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # Engine work yields the CPU to the server process, whose event loop answers everyone
+    # (small requests, /healthz, streaming) — with every worker busy it would starve.
+    os.nice(_NICENESS)
     from . import jobs  # imported here: the engine and numpy load inside the worker
 
     def stop_requested():

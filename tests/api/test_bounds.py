@@ -39,12 +39,16 @@ def test_an_answer_larger_than_the_budget_is_refused_and_says_how_large(tight_cl
     assert r.status_code == 200, r.text[:300]
 
 
-def test_the_default_budget_holds_a_10000_operation_answer(client):
+def test_the_default_budget_holds_a_10000_operation_answer():
+    """Run as a worker would, but without its clock (this is about size, not time)."""
+    import orjson
+
     program = " + ".join(f"x{i % 50} * y{i % 30}" for i in range(5000))
     values = {**{f"x{i}": 0.5 for i in range(50)}, **{f"y{i}": 1.5 for i in range(30)}}
-    r = graph(client, program, values)
-    assert r.status_code == 200, r.text[:300]
-    assert len(r.content) < client.app.state.settings.max_response_bytes
+    body = orjson.dumps({"expression": program, "values": values})
+    status, content = jobs.handle("graph", body, Settings(), deadline=float("inf"))
+    assert status == 200, content[:300]
+    assert 5_000_000 < len(content) < Settings().max_response_bytes
 
 
 def _busy_workers(client):
@@ -61,7 +65,8 @@ def _while_a_slow_request_runs(client, payload, then):
             assert time.monotonic() < deadline, "the slow request never reached a worker"
             time.sleep(0.005)
         result = then()
-        assert slow.result().status_code == 200
+        # it only had to hold its place; on a very busy machine it may run out of time
+        assert slow.result().status_code in (200, 422), slow.result().text[:300]
     return result
 
 
