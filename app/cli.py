@@ -11,10 +11,10 @@ traceback. Messages follow `--lang`, or LANG when it is not given.
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
-import re
 import sys
 import unicodedata
 
@@ -23,13 +23,13 @@ from pydantic import ValidationError
 
 from app.api.encoding import dumps, dumps_graph
 from app.engine import OPS, ExpressionError, evaluate, gradcheck
+from app.engine.names import is_name
 from app.engine.ops import BINARY, CONSTANTS
 from app.settings import get_settings
 
 USAGE_ERROR = 2
 INLINE_ELEMENTS = 25  # larger tensors print as their shape and range
 ERROR_WINDOW = 100  # columns of a long expression line shown around an error
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 TEXT = {
     "en": {
@@ -227,7 +227,7 @@ def parse_values(assignments):
         name = name.strip()
         if not sep:
             raise InputError("assignment", text=repr(item))
-        if not _NAME.match(name):
+        if not is_name(name):  # the engine's one identifier rule (app/engine/names.py)
             raise InputError("bad_name", text=repr(name))
         if name in values:
             raise InputError("twice", name=name)
@@ -461,8 +461,7 @@ def build_parser():
 
     parser = argparse.ArgumentParser(
         prog="backprop-viz", description="Backprop Visualizer: see backpropagation.",
-        epilog="An expression starting with '-' goes after '--': "
-               "backprop-viz eval -- '-x*y' x=2 y=3")
+        epilog="An expression may start with '-': backprop-viz eval '-x**2' x=3")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     ev = commands.add_parser("eval", parents=[expression],
                              help="values and gradients of every node")
@@ -483,12 +482,41 @@ def build_parser():
     return parser
 
 
+def expression_first(argv, parser):
+    """`eval '-x**2' x=3`: argparse takes an argument starting with '-' for an option, so an
+    expression that starts with one is moved after a `--` (with the values), and the
+    options stay before it. Unchanged when `--` is already there, or for other commands."""
+    if len(argv) < 2 or argv[0] not in ("eval", "gradcheck") or "--" in argv:
+        return argv
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    takes_value = {}
+    for action in sub.choices[argv[0]]._actions:
+        for option in action.option_strings:
+            takes_value[option] = action.nargs != 0
+    options, positionals, rest = [], [], iter(argv[1:])
+    for arg in rest:
+        name = arg.split("=", 1)[0]
+        if arg.startswith("--") or name in takes_value:
+            matches = [o for o in takes_value if o == name] or \
+                [o for o in takes_value if o.startswith(name) and o.startswith("--")]
+            options.append(arg)
+            if len(matches) == 1 and takes_value[matches[0]] and "=" not in arg:
+                options.extend(itertools.islice(rest, 1))  # the option's value, if any
+        else:
+            positionals.append(arg)  # the expression (perhaps '-x**2') and NAME=VALUE
+    if not any(p.startswith("-") for p in positionals):
+        return argv
+    return [argv[0], *options, "--", *positionals]
+
+
 def main(argv=None) -> int:
     for stream in (sys.stdout, sys.stderr):  # ∂ and Korean on a terminal that lacks them
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(expression_first(sys.argv[1:] if argv is None else list(argv),
+                                                  parser))
     except SystemExit as exit:  # --help (0) and usage errors (2)
         return exit.code if isinstance(exit.code, int) else USAGE_ERROR
     lang = args.lang or default_lang()

@@ -1,28 +1,25 @@
 """All configuration in one place, read from `BPV_*` environment variables."""
 
+import dataclasses
 import functools
 
+from pydantic import create_model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.engine import Limits
 
-_L = Limits  # the engine's defaults are the defaults here too
+# Engine limits (DESIGN §6), checked before anything large is allocated: one setting per
+# field of app/engine/limits.py's `Limits`, with its name (BPV_ + the name in capitals) and
+# its default, derived here rather than written out a second time.
+EngineLimits = create_model(
+    "EngineLimits", __base__=BaseSettings, __module__=__name__,
+    **{f.name: (f.type if isinstance(f.type, type) else type(f.default), f.default)
+       for f in dataclasses.fields(Limits)})
 
 
-class Settings(BaseSettings):
+class Settings(EngineLimits):
     model_config = SettingsConfigDict(env_prefix="BPV_", frozen=True)
 
-    # Engine limits (DESIGN §6), checked before anything large is allocated.
-    max_chars: int = _L.max_chars
-    max_nodes: int = _L.max_nodes
-    max_depth: int = _L.max_depth
-    max_variables: int = _L.max_variables
-    max_rank: int = _L.max_rank
-    max_input_elements: int = _L.max_input_elements
-    max_total_elements: int = _L.max_total_elements
-    max_flops: float = _L.max_flops
-    max_gradcheck_evals: int = _L.max_gradcheck_evals
-    max_gradcheck_work: float = _L.max_gradcheck_work
     max_train_steps: int = 10_000  # updates in one training request (time_s bounds it too)
 
     # HTTP
@@ -44,7 +41,7 @@ class Settings(BaseSettings):
     worker_memory_mb: int = 2048  # address-space limit of a worker process
 
     def limits(self) -> Limits:
-        return Limits(**{name: getattr(self, name) for name in Limits.__dataclass_fields__})
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
 
 @functools.lru_cache

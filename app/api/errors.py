@@ -19,13 +19,20 @@ from app.engine import ExpressionError
 
 log = logging.getLogger("bpv.transport")
 
-_SAFE_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_-]{0,40}|\[key\])$")
+_SAFE_PART = re.compile(r"(?:[^\W\d][\w-]{0,40}|\[key\])\Z")  # names of any script; no markup
 _SAFE_CTX = (int, float, bool)
 
 
+def error_body(items) -> bytes:
+    """The one encoder of an error: `{"detail": items}` as JSON bytes. The routes
+    (`error_response`), the jobs (`jobs._error`) and the transport middleware
+    (`middleware._reply`) all write their errors with it."""
+    return orjson.dumps({"detail": items})
+
+
 def error_response(status, items, headers=None):
-    return Response(orjson.dumps({"detail": items}), status_code=status,
-                    media_type="application/json", headers=headers)
+    return Response(error_body(items), status_code=status, media_type="application/json",
+                    headers=headers)
 
 
 def expression_error_item(e: ExpressionError):

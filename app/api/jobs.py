@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from app.engine import ExpressionError, Trainer, evaluate, gradcheck, landscape, parse
 
 from .encoding import dumps, dumps_graph
-from .errors import expression_error_item, validation_items
+from .errors import error_body, expression_error_item, validation_items
 from .schemas import (GradcheckRequest, GraphRequest, LandscapeRequest, ParseRequest,
                       TrainRequest)
 
@@ -122,7 +122,7 @@ JOBS = {"graph": _graph, "gradcheck": _gradcheck, "train": _train, "landscape": 
 
 
 def _error(status, items):
-    return status, orjson.dumps({"detail": items})
+    return status, error_body(items)
 
 
 def _validate(name, body, settings):

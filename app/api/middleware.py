@@ -12,10 +12,9 @@
 import asyncio
 import logging
 
-import orjson
 from starlette.exceptions import HTTPException
 
-from .errors import http_item
+from .errors import error_body, http_item
 
 log = logging.getLogger("bpv.transport")
 
@@ -196,7 +195,7 @@ class InFlight:
 
 
 async def _reply(send, status, msg, headers=None):
-    body = orjson.dumps({"detail": [http_item(status, msg)]})
+    body = error_body([http_item(status, msg)])
     extra = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),

@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from app.engine import OPS
+from app.engine.optim import optimizers_json
 from app.examples import presets
 
 from . import jobs
@@ -181,6 +182,26 @@ async def ops():
     """A list: arity, description (ko, en), local derivative (LaTeX) and gate pattern of each
     op ("internal" ones appear only inside expanded composites)."""
     return Response(_ops_json(), media_type="application/json")
+
+
+@router.get("/api/optimizers",
+            summary="The optimizers, their hyperparameters and the training limits")
+async def optimizers(request: Request):
+    """The rules the training panel builds its controls from, from the one table the engine
+    and the `/api/train` request schema use (app/engine/optim.py):
+
+    - `optimizers`: a list of `{name, title: {en, ko}, rule, hyperparameters}`; each
+      hyperparameter is `{key, symbol, default, required, suggested, min, max, min_open,
+      max_open, interval, label: {en, ko}, description: {en, ko}}` (`default` is what an
+      omitted value means; `suggested` is a starting value for a form; `min_open` /
+      `max_open` say whether the bound itself is excluded).
+    - `limits`: `max_train_steps` (BPV_MAX_TRAIN_STEPS), `detail_steps` (the most steps
+      `detail` gives arithmetic for) and `track_numbers` (the most parameter numbers
+      `track` follows)."""
+    settings = request.app.state.settings
+    return {"optimizers": optimizers_json(),
+            "limits": {"max_train_steps": settings.max_train_steps,
+                       "detail_steps": jobs.DETAIL_STEPS, "track_numbers": jobs.TRACK_NUMBERS}}
 
 
 @router.get("/api/examples", summary="The tutorial's presets")

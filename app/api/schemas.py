@@ -1,15 +1,33 @@
 """Request and response models. Strict: no "1.5" for 1.5, no true for 1, finite numbers only,
-no unknown fields, rectangular tensors, variable names by DESIGN §3's pattern."""
+no unknown fields, rectangular tensors, variable names by the engine's one identifier rule
+(app/engine/names.py)."""
 
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
-# ASCII identifier, at most 32 characters, no leading "__" (the regex engine has no
-# look-ahead, hence the three alternatives).
-NAME_PATTERN = r"^(?:[A-Za-z][A-Za-z0-9_]{0,31}|_[A-Za-z0-9][A-Za-z0-9_]{0,30}|_)$"
-Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+from app.engine.names import name_problem
+
+
+def _valid_name(text):
+    """The engine's rule (a Python identifier in NFKC form, at most 32 characters, no leading
+    "__"), so the API accepts exactly the names the language does. The message says what is
+    wrong without quoting the name; the error's loc holds the name itself when it is a safe
+    one (app/api/errors.py)."""
+    problem = name_problem(text)
+    if problem is not None:
+        kind, index, msg, _msg_ko = problem
+        # The type is the one the old regex check answered, so clients keep working.
+        raise PydanticCustomError("string_pattern_mismatch",
+                                  "not a valid variable name: {problem}",
+                                  {"problem": msg, "index": index})
+    return text
+
+
+Name = Annotated[str, AfterValidator(_valid_name), Field(
+    description="A variable name: a Python identifier (letters of any script, digits, `_`), "
+                "in NFKC form, at most 32 characters, not starting with `__`.")]
 
 
 def _rectangular(rows):
@@ -70,15 +88,33 @@ class GradcheckRequest(GraphRequest):
     eps: float = Field(1e-6, gt=0, lt=1, description="Step h of the central difference.")
 
 
-class Optimizer(BaseModel):
-    model_config = _STRICT
+# The Optimizer model is derived from the engine's table (app/engine/optim.py).
+from pydantic import create_model  # noqa: E402
 
-    name: Literal["sgd", "momentum", "adam"]
-    lr: float = Field(gt=0, description="Learning rate η.")
-    momentum: float | None = Field(None, ge=0, lt=1, description="μ (momentum; default 0.9).")
-    beta1: float | None = Field(None, ge=0, lt=1, description="β1 (adam; default 0.9).")
-    beta2: float | None = Field(None, ge=0, lt=1, description="β2 (adam; default 0.999).")
-    eps: float | None = Field(None, gt=0, description="ε (adam; default 1e-8).")
+from app.engine.optim import HYPERPARAMETERS, OPTIMIZERS  # noqa: E402
+
+
+def _hyperparameter_field(h):
+    """A request field from the engine's table: its bounds, whether it is required, and
+    which optimizers read it."""
+    bounds = {("gt" if h.low_open else "ge"): h.low}
+    if h.high is not None:
+        bounds["lt" if h.high_open else "le"] = h.high
+    users = ", ".join(n for n, o in OPTIMIZERS.items() if h in o.hyperparameters)
+    tail = "required" if h.default is None else f"default {h.default:g}"
+    description = f"{h.description['en']} ({users}; {tail}.)"
+    if h.default is None:
+        return float, Field(description=description, **bounds)
+    return float | None, Field(None, description=description, **bounds)
+
+
+# Built from app/engine/optim.py's OPTIMIZERS: names, bounds and defaults are written there.
+Optimizer = create_model(
+    "Optimizer", __config__=_STRICT, __module__=__name__,
+    __doc__="An optimizer and its hyperparameters (the list: GET /api/optimizers).",
+    name=(Literal[tuple(OPTIMIZERS)], Field(description=" | ".join(
+        f"{o.name}: {o.rule}" for o in OPTIMIZERS.values()))),
+    **{key: _hyperparameter_field(h) for key, h in HYPERPARAMETERS.items()})
 
 
 class Batch(BaseModel):
@@ -136,26 +172,46 @@ class TensorSummary(BaseModel):
 Value = Union[Number, list[Number], list[list[Number]], TensorSummary]
 
 
-class Node(BaseModel):
-    id: str
-    kind: Literal["variable", "constant", "op"]
-    op: str | None
-    label: str
-    name: str | None
-    inputs: list[str]
-    shape: list[int]
-    value: Value
-    grad: Value
-    span: list[int]
-    block: dict[str, Any] | None = None
+# Nodes, edges and the trace's events are generated from the engine's declarations
+# (app/engine/trace.py), so the schema cannot drift from what the engine emits.
+import typing  # noqa: E402
+
+from pydantic import create_model  # noqa: E402
+
+from app.engine import trace  # noqa: E402
+
+_WIRE = {trace.EngineValue: Value, trace.Local: Union[Number, str]}
+_RECORD_CONFIG = ConfigDict(extra="forbid")
 
 
-class Edge(BaseModel):
-    id: int
-    source: str
-    target: str
-    index: int
-    grad: Value
+def _from_record(record, name):
+    """A response model with the TypedDict's fields: engine numbers become their JSON form
+    (`Value`), nested records models, `D[type, "text"]` a description, NotRequired keys
+    optional (absent rather than null on the wire)."""
+    fields = {}
+    for key, hint in typing.get_type_hints(record, include_extras=True).items():
+        if typing.get_origin(hint) in (typing.NotRequired, typing.Required):
+            hint = typing.get_args(hint)[0]
+        description = None
+        if typing.get_origin(hint) is Annotated:
+            hint, description = hint.__origin__, " ".join(hint.__metadata__)
+        wire = _WIRE.get(hint, hint)
+        if typing.is_typeddict(wire):
+            wire = _from_record(wire, wire.__name__)
+        if key in record.__optional_keys__:
+            fields[key] = (wire | None, Field(None, description=description))
+        else:
+            fields[key] = (wire, Field(description=description))
+    return create_model(name, __config__=_RECORD_CONFIG, __doc__=record.__doc__,
+                        __module__=__name__, **fields)
+
+
+Node = _from_record(trace.NodeRecord, "Node")
+Edge = _from_record(trace.EdgeRecord, "Edge")
+ForwardEvent = _from_record(trace.ForwardEvent, "ForwardEvent")
+SeedEvent = _from_record(trace.SeedEvent, "SeedEvent")
+EdgeEvent = _from_record(trace.EdgeEvent, "EdgeEvent")
+Step = Annotated[Union[ForwardEvent, SeedEvent, EdgeEvent], Field(discriminator="kind")]
 
 
 class Warning(BaseModel):
@@ -174,8 +230,9 @@ class GraphResponse(BaseModel):
     gradients: dict[str, Value]
     nodes: list[Node]
     edges: list[Edge]
-    steps: list[dict[str, Any]] = Field(description="Forward events, the seed, then one "
-                                                    "backward event per edge (see the README).")
+    steps: list[Step] = Field(description="The replayable trace: one forward event per op "
+                                          "node (topological order), the seed, then one "
+                                          "backward event per edge.")
     warnings: list[Warning]
 
 

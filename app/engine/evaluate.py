@@ -1,12 +1,15 @@
-"""`evaluate()`: parse, build, forward, backward, trace — the engine's main entry point."""
+"""`evaluate()`: parse, build, forward, backward, trace — the engine's main entry point.
+
+The records it hands out (nodes, edges, step events) are declared and made in `trace.py`."""
 
 import gc
 
 from .autodiff import backward, forward, warnings_for
 from .expand import expand as expand_program
-from .graph import OP, build, seed_for
+from .graph import build, seed_for
 from .limits import DEFAULT_LIMITS
 from .parser import parse
+from .trace import edge_records, forward_events, node_ids, node_records
 
 
 class Result:
@@ -41,29 +44,10 @@ class Result:
         return self._edges
 
     def _build_nodes(self):
-        g, ids = self.graph, self.ids
-        getid = ids.__getitem__
-        nodes = [{"id": node_id, "kind": kind, "op": op and op.name, "label": label,
-                  "name": name, "inputs": list(map(getid, node_args)), "shape": list(shape),
-                  "value": value, "grad": grad, "span": list(span)}
-                 for node_id, kind, op, label, name, node_args, shape, value, grad, span
-                 in zip(ids, g.kinds, g.ops, g.labels, g.names, g.args, g.shapes, g.values,
-                        self._grads, g.spans)]
-        for i, block in enumerate(g.blocks):
-            if block is not None:
-                nodes[i]["block"] = block
-        return nodes
+        return node_records(self.graph, self.ids, self._grads)
 
     def _build_edges(self):
-        g, ids, contributions = self.graph, self.ids, self._contributions
-        edges = []
-        for i in range(len(g)):
-            target = ids[i]
-            for k, j in enumerate(g.args[i]):
-                e = len(edges)
-                edges.append({"id": e, "source": ids[j], "target": target, "index": k,
-                              "grad": contributions[e]})
-        return edges
+        return edge_records(self.graph, self.ids, self._contributions)
 
 
 def _quiet_gc(build):
@@ -104,9 +88,8 @@ def run(graph, seed):
     """Forward, backward and the trace over a prepared graph (its op slots are filled)."""
     vals = graph.values
     forward(graph, vals)
-    ids = [f"n{i}" for i in range(len(graph))]
-    steps = [{"phase": "forward", "kind": "node", "node": ids[i], "value": vals[i]}
-             for i in range(len(graph)) if graph.kinds[i] is OP]
+    ids = node_ids(len(graph))
+    steps = forward_events(graph, ids, vals)
     grads, contributions, backward_steps = backward(graph, vals, seed, ids)
     steps += backward_steps
     warnings, finite = warnings_for(graph, vals, grads, contributions, ids)

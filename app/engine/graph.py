@@ -15,24 +15,53 @@ number of op nodes numpy computes.
 
 import numbers
 import re
+from itertools import accumulate, chain, compress, repeat
 
 import numpy as np
 
 from .errors import ExpressionError
 from .ops import CONSTANTS, FUNCTIONS, RESERVED
 from .shapes import ShapeError, fmt, fmt_ko, size
-
-VARIABLE, CONSTANT, OP = "variable", "constant", "op"
+from .trace import CONSTANT, LEAF_KINDS, OP, VARIABLE  # noqa: F401 (re-exported)
 
 
 class Graph:
-    """Parallel lists indexed by node id; ids are a topological order."""
+    """Parallel lists indexed by node id; ids are a topological order.
+
+    Edges are first-class and numbered once, here: the edges of op node `i` are
+    `first_edge[i] .. first_edge[i + 1] - 1`, one per argument in argument order (so edge
+    ids follow the targets' topological order); `edge_list()` gives every edge's source,
+    target and argument index. `op_nodes` lists the op nodes' ids in topological order.
+    The passes, the trace, the edge records and the warnings all use these.
+    """
 
     __slots__ = ("text", "kinds", "ops", "args", "spans", "labels", "names", "shapes",
-                 "values", "blocks", "variables", "output", "elements", "flops", "tensor_ops")
+                 "values", "blocks", "variables", "output", "elements", "flops", "tensor_ops",
+                 "op_nodes", "first_edge", "_edge_list")
 
     def __len__(self):
         return len(self.kinds)
+
+    @property
+    def edge_count(self):
+        return self.first_edge[-1]
+
+    def edge_list(self):
+        """(sources, targets, indexes), each indexed by edge id; made on first use (the
+        passes need only `first_edge`), then kept."""
+        if self._edge_list is None:
+            args, lengths = self.args, list(map(len, self.args))
+            self._edge_list = (list(chain.from_iterable(args)),
+                               list(chain.from_iterable(map(repeat, range(len(args)), lengths))),
+                               list(chain.from_iterable(map(range, lengths))))
+        return self._edge_list
+
+
+def _index_edges(g):
+    """Number the edges once (see `Graph`); C-level iterators, as it runs on every build."""
+    g.op_nodes = list(compress(range(len(g.ops)), g.ops))  # leaves' ops are None
+    g.first_edge = list(accumulate(map(len, g.args), initial=0))
+    g._edge_list = None
 
 
 def build(program, values, limits):
@@ -41,7 +70,7 @@ def build(program, values, limits):
     g = Graph()
     g.text, g.args, g.spans, g.output = program.text, program.args, program.spans, program.output
     g.ops = ops = [None if op.__class__ is str else op for op in program.ops]
-    g.kinds = [OP if op is not None else VARIABLE if program.ops[i] == "var" else CONSTANT
+    g.kinds = [OP if op is not None else LEAF_KINDS[program.ops[i]]
                for i, op in enumerate(ops)]
     labels = program.labels
     g.labels = [labels[i] if op is None else op.label for i, op in enumerate(ops)]
@@ -99,6 +128,7 @@ def build(program, values, limits):
     elements += scratch + size(shapes[g.output])  # and the seed of the backward pass
     _check(limits, n, elements, flops, g.spans[g.output])
     g.elements, g.flops, g.tensor_ops = elements, flops, tensor_ops
+    _index_edges(g)
     return g
 
 

@@ -12,8 +12,14 @@
 
 The graph is parsed once and built once per batch width; each step re-runs forward and a
 backward pass without the trace.
+
+`OPTIMIZERS` is the one place optimizers are written down: their names, hyperparameters
+(default, bounds, labels and descriptions in en/ko) and update rules. The engine checks
+requests against it, app/api/schemas.py derives the `Optimizer` request model from it, and
+GET /api/optimizers serves it to the page, which builds its inputs from that answer.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -24,11 +30,96 @@ from .graph import build, check_names, to_value
 from .limits import DEFAULT_LIMITS
 from .parser import parse
 
-OPTIMIZERS = {
-    "sgd": {},
-    "momentum": {"momentum": 0.9},
-    "adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-}
+@dataclasses.dataclass(frozen=True)
+class Hyperparameter:
+    """One optimizer setting: its default, its bounds and what it means. The engine checks
+    values against it, the request schema (app/api/schemas.py) is derived from it and the
+    page builds its inputs from it (GET /api/optimizers)."""
+
+    key: str
+    symbol: str
+    default: float | None  # None: the request must give it
+    low: float
+    high: float | None = None
+    low_open: bool = False  # low < value (else low ≤ value)
+    high_open: bool = True  # value < high (else value ≤ high)
+    suggested: float | None = None  # the page's starting value (else the default)
+    label: dict = dataclasses.field(default_factory=dict)  # {"en", "ko"}: the input's label
+    description: dict = dataclasses.field(default_factory=dict)  # {"en", "ko"}
+
+    def contains(self, value):
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value)):
+            return False
+        if value < self.low or (self.low_open and value == self.low):
+            return False
+        return self.high is None or value < self.high or (not self.high_open and value == self.high)
+
+    def interval(self):
+        """The allowed values as text: "(0, ∞)", "[0, 1)"."""
+        high = "∞)" if self.high is None else f"{self.high:g}{')' if self.high_open else ']'}"
+        return f"{'(' if self.low_open else '['}{self.low:g}, {high}"
+
+    def as_json(self):
+        return {"key": self.key, "symbol": self.symbol, "default": self.default,
+                "required": self.default is None,
+                "suggested": self.default if self.suggested is None else self.suggested,
+                "min": self.low, "max": self.high, "min_open": self.low_open,
+                "max_open": self.high_open, "interval": self.interval(),
+                "label": dict(self.label), "description": dict(self.description)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Optimizer:
+    name: str
+    title: dict  # {"en", "ko"}
+    rule: str  # the update, as text
+    hyperparameters: tuple
+
+    def as_json(self):
+        return {"name": self.name, "title": dict(self.title), "rule": self.rule,
+                "hyperparameters": [h.as_json() for h in self.hyperparameters]}
+
+
+LR = Hyperparameter(
+    "lr", "η", None, 0.0, low_open=True, suggested=0.1,
+    label={"en": "Learning rate η", "ko": "학습률 η"},
+    description={"en": "Learning rate η: the size of each step against the gradient.",
+                 "ko": "학습률 η: 기울기 반대 방향으로 한 번에 움직이는 크기."})
+MOMENTUM = Hyperparameter(
+    "momentum", "μ", 0.9, 0.0, 1.0,
+    label={"en": "Momentum μ", "ko": "모멘텀 μ"},
+    description={"en": "μ: how much of the previous velocity v each update keeps.",
+                 "ko": "μ: 업데이트마다 이전 속도 v를 얼마나 유지하는지."})
+BETA1 = Hyperparameter(
+    "beta1", "β1", 0.9, 0.0, 1.0, label={"en": "β1", "ko": "β1"},
+    description={"en": "β1: decay of the running mean m of the gradient.",
+                 "ko": "β1: 기울기의 이동 평균 m의 감쇠율."})
+BETA2 = Hyperparameter(
+    "beta2", "β2", 0.999, 0.0, 1.0, label={"en": "β2", "ko": "β2"},
+    description={"en": "β2: decay of the running mean v of the squared gradient.",
+                 "ko": "β2: 기울기 제곱의 이동 평균 v의 감쇠율."})
+EPS = Hyperparameter(
+    "eps", "ε", 1e-8, 0.0, low_open=True, label={"en": "ε", "ko": "ε"},
+    description={"en": "ε: keeps Adam's division finite where v̂ is 0.",
+                 "ko": "ε: v̂가 0인 곳에서도 Adam의 나눗셈이 유한하도록 더하는 값."})
+
+# The one list of optimizers: names, hyperparameters (defaults, bounds) and their meaning.
+OPTIMIZERS = {o.name: o for o in (
+    Optimizer("sgd", {"en": "SGD", "ko": "SGD(경사하강법)"}, "p ← p − η·g", (LR,)),
+    Optimizer("momentum", {"en": "Momentum", "ko": "모멘텀"},
+              "v ← μ·v + g; p ← p − η·v", (LR, MOMENTUM)),
+    Optimizer("adam", {"en": "Adam", "ko": "Adam(적응형)"},
+              "m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; p ← p − η·m̂/(√v̂ + ε)",
+              (LR, BETA1, BETA2, EPS)),
+)}
+# Every hyperparameter of any optimizer, by key, in first-use order.
+HYPERPARAMETERS = {h.key: h for o in OPTIMIZERS.values() for h in o.hyperparameters}
+
+
+def optimizers_json():
+    """The table as JSON-ready data (served by GET /api/optimizers)."""
+    return [o.as_json() for o in OPTIMIZERS.values()]
 
 
 def _bad(msg, msg_ko, loc):
@@ -201,29 +292,23 @@ def train(expression, values, params, optimizer, steps, l2=0.0, batch=None, limi
 def _hyperparameters(optimizer):
     name = optimizer.get("name")
     if name not in OPTIMIZERS:
-        raise _bad("optimizer.name must be sgd, momentum or adam",
-                   "optimizer.name은 sgd, momentum, adam 중 하나여야 합니다", ("optimizer", "name"))
-    out = {"name": name, "lr": _positive(optimizer.get("lr"), "lr")}
-    for key, default in OPTIMIZERS[name].items():
-        value = optimizer.get(key)
-        value = default if value is None else value
-        if key == "eps":
-            out[key] = _positive(value, key)
-        elif not (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and 0 <= value < 1):
-            raise _bad(f"optimizer.{key} must be a number in [0, 1)",
-                       f"optimizer.{key}는 [0, 1) 범위의 수여야 합니다", ("optimizer", key))
-        else:
-            out[key] = float(value)
+        names = ", ".join(OPTIMIZERS)
+        raise _bad(f"optimizer.name must be one of {names}",
+                   f"optimizer.name은 {names} 중 하나여야 합니다", ("optimizer", "name"))
+    out = {"name": name}
+    for h in OPTIMIZERS[name].hyperparameters:
+        value = optimizer.get(h.key)
+        if value is None:
+            if h.default is None:
+                raise _bad(f"optimizer.{h.key} is required", f"optimizer.{h.key} 값이 필요합니다",
+                           ("optimizer", h.key))
+            value = h.default
+        if not h.contains(value):
+            raise _bad(f"optimizer.{h.key} must be a number in {h.interval()}",
+                       f"optimizer.{h.key}는 {h.interval()} 범위의 수여야 합니다",
+                       ("optimizer", h.key))
+        out[h.key] = float(value)
     return out
-
-
-def _positive(value, key):
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0):
-        raise _bad(f"{key} must be a positive number", f"{key}는 양수여야 합니다",
-                   ("optimizer", key))
-    return float(value)
 
 
 def _non_negative(value, key):

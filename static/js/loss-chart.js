@@ -12,7 +12,9 @@ export const CHART = { width: 300, height: 170, margin: { top: 8, right: 12, bot
 // this many times the largest starting loss, and what goes above leaves through the top.
 const LINEAR_CAP = 4;
 
-export const OPTIMIZERS = ["sgd", "momentum", "adam"];
+// The optimizers the stylesheet gives a colour (.opt-sgd, …); another one is drawn as sgd.
+// Which optimizers exist is the API's to say (GET /api/optimizers), not this file's.
+const COLOURED = ["sgd", "momentum", "adam"];
 let chartCount = 0; // unique clip-path ids when a page has several charts and landscapes
 
 /** The finite losses of a run's points. */
@@ -59,7 +61,7 @@ export function stepDomain(runs) {
 export function runClasses(run, runs) {
   const same = runs.filter((r) => r.optimizer.name === run.optimizer.name);
   const variant = Math.max(0, same.indexOf(run)) % 4;
-  return `opt-${OPTIMIZERS.includes(run.optimizer.name) ? run.optimizer.name : "sgd"} v${variant}`;
+  return `opt-${COLOURED.includes(run.optimizer.name) ? run.optimizer.name : "sgd"} v${variant}`;
 }
 
 /** A pixel coordinate kept where SVG can parse it (paths are float32: a diverging run's

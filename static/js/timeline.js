@@ -3,6 +3,8 @@
 // is derived from the trace, so stepping back is just asking for k − 1.
 //
 // Ids are kept as the API sends them: node ids are strings ("n3"), edge ids numbers.
+// The events ({kind: "node"|"seed"|"edge", …}), nodes and edges are declared once, in
+// app/engine/trace.py; /openapi.json (GraphResponse) describes every field.
 
 // Per-graph indexes, built once. A WeakMap keeps them with the graph object and lets them
 // go when the page drops the graph, so stateAt(graph, k) stays cheap on every frame.

@@ -5,179 +5,31 @@
 //
 // The panel never edits the page's state directly: it reads the problem through
 // getProblem() and writes values through applyParams(), which re-runs the graph. The pure
-// helpers (exported) have tests in tests/js/train-panel.test.mjs.
+// helpers live in train-model.js and are re-exported here (tests/js/train-panel.test.mjs).
 //
 // Names are the user's text: what is keyed by name is a Map, and objects from the page or
 // the API are read with own(), so "constructor" never finds Object.prototype's member.
-import { firstError, own } from "./api.js";
+//
+// The optimizers, their hyperparameters (defaults, bounds, labels) and the step limits are
+// not written here: they come from GET /api/optimizers (the engine's table), and the
+// inputs are built from that answer (train-rules.js). The NDJSON stream is api.js's.
+import { firstError, getOptimizers, own, postJSON, splitLines, streamTrain } from "./api.js";
 import { LandscapeView, landscapeBox } from "./contour.js";
-import { formatNumber, formatValue, MINUS, toNumber } from "./format.js";
-import { CHART, LossChart, OPTIMIZERS, runClasses } from "./loss-chart.js";
+import { formatNumber, formatValue } from "./format.js";
+import { CHART, LossChart, runClasses } from "./loss-chart.js";
+import { allHyperparameters, findOptimizer, inLanguage, inputRule, readNumber, startingValues }
+  from "./train-rules.js";
+import {
+  absorb, allFinite, batchData, columns, defaultParams, isScalar, norm, sameValues, scaleValue, size,
+  standardiseRows, updateLines,
+} from "./train-model.js";
 
-export const MAX_STEPS = 10_000; // BPV_MAX_TRAIN_STEPS's default
-export const DETAIL_STEPS = 100; // /api/train gives the update arithmetic for at most this many
-export const TRACK_NUMBERS = 16; // …and the params at every step for at most this many numbers
+export { readNumber, splitLines };
+export * from "./train-model.js";
+
 const LIVE_APPLY_MS = 500; // while a long run streams, the graph follows at most this often
 const SCALE_FACTORS = [1, 10, 100, 1000];
-const DEFAULTS = { optimizer: "sgd", lr: 0.1, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8,
-                   l2: 0, steps: 100 };
-
-// ------------------------------------------------------------------ pure helpers
-
-/** The variables that look like weights and biases (W, W1, w0, b, bias…): the data (X, Y,
- * x…) stay fixed unless the learner ticks them. */
-export function defaultParams(variables) {
-  return variables.filter((name) => /^[Wwb]/.test(name));
-}
-
-/** Complete lines of an NDJSON buffer, and the unfinished rest. */
-export function splitLines(buffer) {
-  const parts = buffer.split("\n");
-  const rest = parts.pop();
-  return { lines: parts.filter((line) => line.trim() !== ""), rest };
-}
-
-export function isScalar(value) {
-  return !Array.isArray(value);
-}
-
-/** Number of numbers in a value (scalar 1, vector n, matrix r·c). */
-export function size(value) {
-  return Array.isArray(value) ? value.reduce((n, v) => n + size(v), 0) : 1;
-}
-
-/** Columns (samples) of a vector or matrix; null for a scalar. */
-export function columns(value) {
-  if (!Array.isArray(value)) return null;
-  return Array.isArray(value[0]) ? value[0].length : value.length;
-}
-
-/** The data variables a minibatch slices: the non-parameter tensors with the most common
- * column count (samples are columns). */
-export function batchData(values, params) {
-  const counts = new Map();
-  for (const [name, value] of Object.entries(values)) {
-    const n = columns(value);
-    if (n === null || params.includes(name)) continue;
-    counts.set(n, [...(counts.get(n) ?? []), name]);
-  }
-  let best = null;
-  for (const [n, names] of counts) {
-    if (!best || names.length > best.data.length || (names.length === best.data.length && n > best.columns)) {
-      best = { columns: n, data: names };
-    }
-  }
-  return best;
-}
-
-/** Elementwise map over a scalar, vector or matrix. */
-export function mapValue(value, f) {
-  return Array.isArray(value) ? value.map((v) => mapValue(v, f)) : f(toNumber(value));
-}
-
-export function scaleValue(value, k) {
-  return mapValue(value, (v) => v * k);
-}
-
-/** Each row shifted to mean 0 and scaled to standard deviation 1 (population std; samples
- * are columns). A vector is one row; a constant row becomes zeros. */
-export function standardiseRows(value) {
-  if (!Array.isArray(value)) return value;
-  if (!Array.isArray(value[0])) return standardiseRows([value])[0];
-  return value.map((row) => {
-    const nums = row.map(toNumber);
-    const mean = nums.reduce((a, b) => a + b, 0) / nums.length;
-    const std = Math.sqrt(nums.reduce((a, b) => a + (b - mean) ** 2, 0) / nums.length);
-    return nums.map((v) => (std > 0 ? (v - mean) / std : 0));
-  });
-}
-
-/** Euclidean norm of a scalar, vector or matrix (API numbers accepted). */
-export function norm(value) {
-  let sum = 0;
-  mapValue(value, (v) => { sum += v * v; return v; });
-  return Math.sqrt(sum);
-}
-
-export function allFinite(values) {
-  return Object.values(values).every((v) => {
-    let ok = true;
-    mapValue(v, (x) => { ok &&= Number.isFinite(x); return x; });
-    return ok;
-  });
-}
-
-/** Deep equality of plain JSON values. */
-export function sameValues(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Apply one NDJSON message of a streamed /api/train to a run: a history entry adds a
- * point (and a path point when the run tracks two names); the last line brings the final
- * params; an error line ({detail}) ends the run with that error. */
-export function absorb(run, message) {
-  if (message?.detail) {
-    run.error = firstError({ data: message });
-    return;
-  }
-  if (message?.done) {
-    run.final = message.params;
-    run.stopped = message.stopped ?? null;
-    if (run.path && message.params) run.path.push(run.pathNames.map((n) => toNumber(own(message.params, n))));
-    return;
-  }
-  if (typeof message?.step !== "number") return;
-  run.points.push({ step: message.step, loss: toNumber(message.loss), gradNorm: toNumber(message.grad_norm) });
-  if (message.params) {
-    run.lastParams = message.params;
-    if (run.path) run.path.push(run.pathNames.map((n) => toNumber(own(message.params, n))));
-  }
-}
-
-const SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹";
-const sup = (n) => String(n).replace(/\d/g, (d) => SUPERSCRIPT[d]);
-
-/** The arithmetic of one update of parameter `name`, one line per formula, with numbers:
- * `u` is the history entry's update[name] ({param, grad, new, and v, or m, v, m_hat,
- * v_hat}), `prev` the same parameter's update of the step before (null at the first), `t`
- * the update's number. */
-export function updateLines(name, u, { optimizer, t = 1, prev = null, l2 = 0, digits = 4 }) {
-  const f = (v) => formatValue(v, digits, { maxItems: 4, maxRows: 3 });
-  const n = (v) => formatNumber(v, digits);
-  const p = (v) => { const s = f(v); return s.startsWith(MINUS) ? `(${s})` : s; };
-  const lr = n(optimizer.lr);
-  const lines = [`g = ∂L/∂${name}${l2 > 0 ? ` + 2λ·${name}` : ""} = ${f(u.grad)}`];
-  if (optimizer.name === "momentum") {
-    const mu = optimizer.momentum ?? DEFAULTS.momentum;
-    lines.push(`v ← μ·v + g = ${n(mu)} · ${p(prev?.v ?? 0)} + ${p(u.grad)} = ${f(u.v)}`);
-    lines.push(`${name} ← ${name} − η·v = ${f(u.param)} − ${lr} · ${p(u.v)} = ${f(u.new)}`);
-  } else if (optimizer.name === "adam") {
-    const b1 = optimizer.beta1 ?? DEFAULTS.beta1;
-    const b2 = optimizer.beta2 ?? DEFAULTS.beta2;
-    const eps = optimizer.eps ?? DEFAULTS.eps;
-    lines.push(`m ← β1·m + (1−β1)·g = ${n(b1)} · ${p(prev?.m ?? 0)} + ${n(1 - b1)} · ${p(u.grad)} = ${f(u.m)}`);
-    lines.push(`v ← β2·v + (1−β2)·g² = ${n(b2)} · ${p(prev?.v ?? 0)} + ${n(1 - b2)} · ${p(u.grad)}² = ${f(u.v)}`);
-    lines.push(`m̂ = m / (1−β1${sup(t)}) = ${p(u.m)} / ${n(1 - b1 ** t)} = ${f(u.m_hat)}`);
-    lines.push(`v̂ = v / (1−β2${sup(t)}) = ${p(u.v)} / ${n(1 - b2 ** t)} = ${f(u.v_hat)}`);
-    lines.push(`${name} ← ${name} − η·m̂ / (√v̂ + ε) = ${f(u.param)} − ${lr} · ${p(u.m_hat)} / (√${p(u.v_hat)} + ${n(eps)}) = ${f(u.new)}`);
-  } else {
-    lines.push(`${name} ← ${name} − η·g = ${f(u.param)} − ${lr} · ${p(u.grad)} = ${f(u.new)}`);
-  }
-  return lines;
-}
-
-/** A hyperparameter from its input's text: the number, or null when it is not a number in
- * [min, max) (or (min, max) with `open`, an integer with `integer`). Empty text gives
- * `empty` (undefined: required). */
-export function readNumber(text, { min = -Infinity, max = Infinity, open = false, integer = false,
-                                   empty } = {}) {
-  const s = String(text ?? "").trim().replaceAll("−", "-");
-  if (s === "") return empty === undefined ? null : empty;
-  const v = Number(s);
-  if (!Number.isFinite(v) || v < min || (open && v === min) || v >= max) return null;
-  if (integer && !Number.isInteger(v)) return null;
-  return v;
-}
+const DEFAULTS = { l2: 0, steps: 100 }; // the panel's starting choices (not rules)
 
 // ------------------------------------------------------------------ DOM helpers
 
@@ -197,17 +49,6 @@ function svgEl(tag, attrs = {}) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
-}
-
-async function postJSON(path, body, signal) {
-  try {
-    const response = await fetch(path, { method: "POST", signal,
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    const data = await response.json().catch(() => null);
-    return { ok: response.ok, status: response.status, data };
-  } catch (err) {
-    return { ok: false, status: 0, data: null, aborted: err?.name === "AbortError" };
-  }
 }
 
 /** A page error for a failed call: the API's own message, or network / server. */
@@ -243,7 +84,10 @@ export class TrainPanel {
     this.live = null; // the graph re-run that follows a long run
     this.frame = 0;
     this.texts = []; // {node, key}: the static labels, translated again on a language switch
+    this.rules = null; // GET /api/optimizers: {optimizers, limits}
+    this.pendingTrain = undefined; // a preset's training settings that came before the rules
     this.build();
+    this.loadRules();
     this.observeValues();
     this.setLanguage();
   }
@@ -293,34 +137,23 @@ export class TrainPanel {
     this.paramsHint = el("p", "hint");
     this.paramsBox.append(this.paramsLegend, this.paramsList, this.paramsHint);
 
-    // Optimizer and hyperparameters
+    // Optimizer and hyperparameters: their inputs are built when the rules arrive
+    // (buildHyper); until then Train and Step wait.
     this.optimizer = el("select", "", { dataset: { testid: "train-optimizer" } });
-    for (const name of OPTIMIZERS) this.optimizer.append(el("option", "", { value: name }));
     this.optimizer.addEventListener("change", () => this.renderHyper());
-    this.lr = this.numberInput("train-lr", { min: 0 });
-    this.momentum = this.numberInput("train-momentum", { min: 0 });
-    this.beta1 = this.numberInput("train-beta1", { min: 0 });
-    this.beta2 = this.numberInput("train-beta2", { min: 0 });
+    this.hyper = new Map(); // key -> {input, field, label, h}
     this.l2 = this.numberInput("train-l2", { min: 0 });
     this.batch = this.numberInput("train-batch", { min: 1, step: "1" });
     this.steps = this.numberInput("train-steps", { min: 1, step: "1" });
-    this.lr.value = String(DEFAULTS.lr);
-    this.momentum.value = String(DEFAULTS.momentum);
-    this.beta1.value = String(DEFAULTS.beta1);
-    this.beta2.value = String(DEFAULTS.beta2);
-    this.l2.value = "0";
+    this.l2.value = String(DEFAULTS.l2);
     this.steps.value = String(DEFAULTS.steps);
-    this.momentumField = this.field("train-momentum", "train.momentum", this.momentum);
-    this.beta1Field = this.field("train-beta1", "train.beta1", this.beta1);
-    this.beta2Field = this.field("train-beta2", "train.beta2", this.beta2);
     const grid = el("div", "tp-grid");
-    grid.append(this.field("train-optimizer", "train.optimizer", this.optimizer),
-                this.field("train-lr", "train.lr", this.lr));
+    grid.append(this.field("train-optimizer", "train.optimizer", this.optimizer));
     const numbers = el("div", "tp-grid tp-grid-3");
-    numbers.append(this.momentumField, this.beta1Field, this.beta2Field,
-                   this.field("train-l2", "train.l2", this.l2),
+    numbers.append(this.field("train-l2", "train.l2", this.l2),
                    this.field("train-batch", "train.batch", this.batch),
                    this.field("train-steps", "train.steps", this.steps));
+    this.hyperGrids = { common: grid, others: numbers };
 
     // Actions
     this.trainButton = this.button("train-run", "train.train", "primary");
@@ -411,6 +244,66 @@ export class TrainPanel {
     this.renderButtons();
   }
 
+  /** Fetch the rules (GET /api/optimizers) and build the optimizer's inputs from them. */
+  async loadRules() {
+    const result = await getOptimizers();
+    if (!result.ok || !Array.isArray(result.data?.optimizers)) {
+      this.setStatus({ error: failure(result) });
+      return;
+    }
+    this.rules = result.data;
+    this.buildHyper();
+    this.loadTrain(this.pendingTrain);
+    this.pendingTrain = undefined;
+    this.renderHyper();
+    this.setLanguage();
+    this.renderButtons();
+  }
+
+  /** One option per optimizer and one input per hyperparameter of any of them: those every
+   * optimizer has (the learning rate) beside the optimizer, the others with L2 and steps. */
+  buildHyper() {
+    const optimizers = this.rules.optimizers;
+    this.optimizer.replaceChildren(...optimizers.map((o) => el("option", "", { value: o.name })));
+    const common = (key) => optimizers.every((o) => o.hyperparameters.some((h) => h.key === key));
+    const others = [];
+    for (const h of allHyperparameters(this.rules)) {
+      const id = `train-${h.key}`;
+      const input = this.numberInput(id, { min: h.min ?? undefined });
+      input.value = String(h.suggested);
+      const field = el("label", "tp-field");
+      field.htmlFor = id;
+      input.id = id;
+      const label = el("span");
+      field.append(label, input);
+      this.hyper.set(h.key, { input, field, label, h });
+      if (common(h.key)) this.hyperGrids.common.append(field);
+      else others.push(field);
+    }
+    this.hyperGrids.others.prepend(...others);
+  }
+
+  /** A preset's training settings (or, without them, the panel's current ones) into the
+   * inputs; before the rules have arrived they wait for them. */
+  loadTrain(train) {
+    if (!this.rules) {
+      this.pendingTrain = train;
+      return;
+    }
+    if (!train) return;
+    const o = train.optimizer ?? {};
+    this.optimizer.value = findOptimizer(this.rules, o.name) ? o.name : this.rules.optimizers[0].name;
+    for (const [key, value] of startingValues(this.rules, o)) this.hyper.get(key).input.value = String(value);
+    this.l2.value = String(train.l2 ?? DEFAULTS.l2);
+    this.steps.value = String(train.steps ?? DEFAULTS.steps);
+    this.batch.value = train.batch?.size ? String(train.batch.size) : "";
+  }
+
+  /** The limits of /api/train (BPV_MAX_TRAIN_STEPS and the detail / track bounds). */
+  get limits() {
+    return this.rules?.limits ?? { max_train_steps: Infinity, detail_steps: 0, track_numbers: 0 };
+  }
+
   /** The page rebuilds its values editor whenever the variables or values change: follow
    * it, so the parameter list matches the expression without a hook in the page. */
   observeValues() {
@@ -492,17 +385,17 @@ export class TrainPanel {
   /** The optimizer settings from the inputs, or null (the bad input is marked). */
   settings() {
     const name = this.optimizer.value;
+    const optimizer = findOptimizer(this.rules, name);
+    if (!optimizer) return null;
     const checks = [
-      [this.lr, { min: 0, open: true }],
+      ...optimizer.hyperparameters.map((h) => [this.hyper.get(h.key).input, inputRule(h), h.key]),
       [this.l2, { min: 0, empty: 0 }],
-      [this.steps, { min: 1, max: MAX_STEPS + 1, integer: true }],
+      [this.steps, { min: 1, max: this.limits.max_train_steps, closed: true, integer: true }],
       [this.batch, { min: 1, integer: true, empty: null }],
-      ...(name === "momentum" ? [[this.momentum, { min: 0, max: 1, empty: DEFAULTS.momentum }]] : []),
-      ...(name === "adam" ? [[this.beta1, { min: 0, max: 1, empty: DEFAULTS.beta1 }],
-                             [this.beta2, { min: 0, max: 1, empty: DEFAULTS.beta2 }]] : []),
     ];
     const read = new Map();
-    for (const [input, rule] of checks) {
+    const values = { name };
+    for (const [input, rule, key] of checks) {
       const v = readNumber(input.value, rule);
       if (v === null && !(rule.empty === null && input.value.trim() === "")) {
         input.setAttribute("aria-invalid", "true");
@@ -512,11 +405,9 @@ export class TrainPanel {
         return null;
       }
       read.set(input, v);
+      if (key) values[key] = v;
     }
-    const optimizer = { name, lr: read.get(this.lr) };
-    if (name === "momentum") optimizer.momentum = read.get(this.momentum);
-    if (name === "adam") Object.assign(optimizer, { beta1: read.get(this.beta1), beta2: read.get(this.beta2) });
-    return { optimizer, l2: read.get(this.l2), steps: read.get(this.steps), batch: read.get(this.batch) };
+    return { optimizer: values, l2: read.get(this.l2), steps: read.get(this.steps), batch: read.get(this.batch) };
   }
 
   /** The /api/train request for the current choices, or null (with the reason shown). */
@@ -534,7 +425,7 @@ export class TrainPanel {
     if (settings.batch && data && settings.batch < data.columns) {
       request.batch = { size: settings.batch, data: data.data };
     }
-    if (params.reduce((n, p) => n + size(own(problem.values, p)), 0) <= TRACK_NUMBERS) request.track = true;
+    if (params.reduce((n, p) => n + size(own(problem.values, p)), 0) <= this.limits.track_numbers) request.track = true;
     return request;
   }
 
@@ -569,45 +460,26 @@ export class TrainPanel {
     this.setStatus({ key: "train.status.running", params: { step: 0, steps: request.steps, loss: "…" } });
     this.draw();
     let lastLive = performance.now();
-    try {
-      const response = await fetch("/api/train", { method: "POST", signal: controller.signal,
-        headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
-        body: JSON.stringify(request) });
-      if (!response.ok) {
-        run.error = failure({ status: response.status, data: await response.json().catch(() => null) });
-      } else {
-        const reader = response.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          buffer += decoder.decode(value, { stream: !done });
-          const { lines, rest } = splitLines(done ? `${buffer}\n` : buffer);
-          buffer = rest;
-          for (const line of lines) {
-            try { absorb(run, JSON.parse(line)); } catch { /* a torn line: skip it */ }
-          }
-          if (run.points.length) {
-            const last = run.points.at(-1);
-            this.setStatus({ key: "train.status.running",
-                             params: { step: last.step, steps: request.steps, loss: formatNumber(last.loss, 4) } });
-            if (run.lastParams) this.current = { step: last.step, params: run.lastParams };
-          }
-          this.scheduleDraw();
-          // The graph follows a long run now and then (one re-run at a time).
-          if (run.lastParams && !this.live && !done && performance.now() - lastLive > LIVE_APPLY_MS
-              && allFinite(run.lastParams)) {
-            lastLive = performance.now();
-            this.live = Promise.resolve(this.applyParams(run.lastParams)).finally(() => { this.live = null; });
-          }
-          if (done) break;
-        }
+    const result = await streamTrain(request, { signal: controller.signal, onMessages: (messages, done) => {
+      for (const message of messages) absorb(run, message);
+      if (run.points.length) {
+        const last = run.points.at(-1);
+        this.setStatus({ key: "train.status.running",
+                         params: { step: last.step, steps: request.steps, loss: formatNumber(last.loss, 4) } });
+        if (run.lastParams) this.current = { step: last.step, params: run.lastParams };
       }
-      // A stream that ends without its last line was cut off (server or network).
-      if (!run.final && !run.error) run.error = { key: "error.network" };
-    } catch {
-      if (!controller.signal.aborted) run.error = { key: "error.network" };
-    }
+      this.scheduleDraw();
+      // The graph follows a long run now and then (one re-run at a time).
+      if (run.lastParams && !this.live && !done && performance.now() - lastLive > LIVE_APPLY_MS
+          && allFinite(run.lastParams)) {
+        lastLive = performance.now();
+        this.live = Promise.resolve(this.applyParams(run.lastParams)).finally(() => { this.live = null; });
+      }
+    } });
+    if (result.status && !result.ok) run.error = failure(result);
+    else if (!result.ok && !controller.signal.aborted) run.error = { key: "error.network" };
+    // A stream that ends without its last line was cut off (server or network).
+    else if (result.ok && !run.final && !run.error) run.error = { key: "error.network" };
     run.running = false;
     if (controller.signal.aborted && !run.error) run.state = "paused";
     else if (run.error) run.state = "error";
@@ -683,7 +555,7 @@ export class TrainPanel {
     let session = this.session;
     const continues = session && session.config === config && sameValues(problem.values, session.expected)
       && this.runs.includes(session.run);
-    const restarted = continues && session.count >= DETAIL_STEPS;
+    const restarted = continues && session.count >= this.limits.detail_steps;
     if (!continues || restarted) {
       session = this.session = { config, start: structuredClone(problem.values), count: 0, expected: null,
                                  run: this.newRun("manual", { ...base, steps: 0 }, problem) };
@@ -861,8 +733,8 @@ export class TrainPanel {
   }
 
   renderButtons() {
-    this.trainButton.disabled = this.busy;
-    this.stepButton.disabled = this.busy;
+    this.trainButton.disabled = this.busy || !this.rules;
+    this.stepButton.disabled = this.busy || !this.rules;
     this.pauseButton.disabled = !this.busy;
     this.scaleApply.disabled = this.busy;
     this.standardiseButton.disabled = this.busy;
@@ -886,11 +758,10 @@ export class TrainPanel {
     this.statusEl.textContent = !s ? "" : s.error ? this.message(s.error) : this.t(s.key, s.params);
   }
 
+  /** Only the chosen optimizer's hyperparameters are shown. */
   renderHyper() {
-    const name = this.optimizer.value;
-    this.momentumField.hidden = name !== "momentum";
-    this.beta1Field.hidden = name !== "adam";
-    this.beta2Field.hidden = name !== "adam";
+    const keys = new Set(findOptimizer(this.rules, this.optimizer.value)?.hyperparameters.map((h) => h.key));
+    for (const [key, { field }] of this.hyper) field.hidden = !keys.has(key);
   }
 
   /** Parameter checkboxes, the batch hint and the scaling inputs for the variables. */
@@ -965,8 +836,14 @@ export class TrainPanel {
     this.renderCurrent();
   }
 
+  /** An optimizer's name in the page's language, from the rules. */
+  optimizerTitle(name) {
+    const o = findOptimizer(this.rules, name);
+    return o ? inLanguage(o.title, document.documentElement.lang) : name;
+  }
+
   runLabel(run) {
-    const parts = [this.t("train.run_label", { optimizer: this.t(`train.opt.${run.optimizer.name}`),
+    const parts = [this.t("train.run_label", { optimizer: this.optimizerTitle(run.optimizer.name),
                                                lr: formatNumber(run.optimizer.lr, 4) })];
     if (run.l2) parts.push(`λ=${formatNumber(run.l2, 3)}`);
     if (run.batch) parts.push(`B=${run.batch}`);
@@ -1021,8 +898,8 @@ export class TrainPanel {
     const { entry, optimizer } = u;
     this.updateEl.append(el("h3", "", { text: this.t("train.update.title") }));
     this.updateEl.append(el("p", "hint", { text: this.t("train.update.head", {
-      step: entry.step, optimizer: this.t(`train.opt.${optimizer.name}`), loss: formatNumber(entry.loss, digits()) }) }));
-    if (u.restarted) this.updateEl.append(el("p", "hint", { text: this.t("train.update.restarted", { n: DETAIL_STEPS }) }));
+      step: entry.step, optimizer: this.optimizerTitle(optimizer.name), loss: formatNumber(entry.loss, digits()) }) }));
+    if (u.restarted) this.updateEl.append(el("p", "hint", { text: this.t("train.update.restarted", { n: this.limits.detail_steps }) }));
     if (u.l2 > 0) this.updateEl.append(el("p", "hint", { text: this.t("train.update.l2", { l2: formatNumber(u.l2, 4) }) }));
     for (const name of u.params) {
       const detail = own(entry.update, name);
@@ -1072,17 +949,7 @@ export class TrainPanel {
     this.values = ok ? problem.values : {};
     this.initial = ok ? initialOf(problem) : null;
     this.selected = new Set(train?.params ?? defaultParams(this.variables));
-    if (train) {
-      const o = train.optimizer ?? {};
-      this.optimizer.value = OPTIMIZERS.includes(o.name) ? o.name : DEFAULTS.optimizer;
-      this.lr.value = String(o.lr ?? DEFAULTS.lr);
-      this.momentum.value = String(o.momentum ?? DEFAULTS.momentum);
-      this.beta1.value = String(o.beta1 ?? DEFAULTS.beta1);
-      this.beta2.value = String(o.beta2 ?? DEFAULTS.beta2);
-      this.l2.value = String(train.l2 ?? 0);
-      this.steps.value = String(train.steps ?? DEFAULTS.steps);
-      this.batch.value = train.batch?.size ? String(train.batch.size) : "";
-    }
+    this.loadTrain(train);
     for (const input of this.root.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
     this.renderHyper();
     this.renderProblem();
@@ -1096,7 +963,12 @@ export class TrainPanel {
   /** The page switched language: every label, message and chart text again. */
   setLanguage() {
     for (const { node, key } of this.texts) node.textContent = this.t(key);
-    for (const option of this.optimizer.options) option.textContent = this.t(`train.opt.${option.value}`);
+    const lang = document.documentElement.lang;
+    for (const option of this.optimizer.options) option.textContent = this.optimizerTitle(option.value);
+    for (const { label, input, h } of this.hyper.values()) {
+      label.textContent = inLanguage(h.label, lang);
+      input.title = inLanguage(h.description, lang);
+    }
     this.renderProblemHints();
     this.renderStatus();
     this.renderUpdate();

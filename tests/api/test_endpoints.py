@@ -510,7 +510,7 @@ ERRORS = [
     ("x y", "syntax_error", EXPR, 2, 3),
     ("x = 1; x = 2", "syntax_error", EXPR, 7, 8),
     ("x $ y", "invalid_character", EXPR, 2, 3),
-    ("x \u2212 y", "invalid_character", EXPR, 2, 3),
+    ("x \u2013 y", "invalid_character", EXPR, 2, 3),  # en dash (U+2212 is `-`)
     ("foo(x)", "unknown_function", EXPR, 0, 3),
     ("x + q", "missing_value", ["body", "values", "q"], 4, 5),
     ("q*x + q", "missing_value", ["body", "values", "q"], 0, 1),  # at its first use

@@ -247,14 +247,14 @@ TEXT_CASES = [
     # expression, type, start, end
     ("x\x00", "invalid_character", 1, 2),
     ("x\x1b[31m + 1", "invalid_character", 1, 2),
-    ("x \u2212 1", "invalid_character", 2, 3),       # MINUS SIGN
+    ("x \u2013 1", "invalid_character", 2, 3),       # EN DASH (U+2212 MINUS is `-`)
     ("x \uff0b 1", "invalid_character", 2, 3),       # FULLWIDTH PLUS
     ("\uff58 + 1", "invalid_character", 0, 1),       # FULLWIDTH x
     ("x\u200b+ 1", "invalid_character", 1, 2),       # ZERO WIDTH SPACE
     ("x\u00a0+ 1", "invalid_character", 1, 2),       # NBSP
-    ("x \u00d7 2", "invalid_character", 2, 3),       # MULTIPLICATION SIGN
+    ("x \u2217 2", "invalid_character", 2, 3),       # ASTERISK OPERATOR (× is `*`)
     ("x\u00b2", "invalid_character", 1, 2),          # SUPERSCRIPT TWO
-    ("\u0445 + 1", "invalid_character", 0, 1),       # Cyrillic х
+    ("\ufb01 + 1", "invalid_character", 0, 1),       # LIGATURE FI (not NFKC)
     ("x\u202e + 1", "invalid_character", 1, 2),      # RIGHT-TO-LEFT OVERRIDE
     ("x\ufeff", "invalid_character", 1, 2),          # BOM
     ("__import__('os').system('id')", "unknown_function", 0, 10),
@@ -281,7 +281,7 @@ def test_hostile_expression_text(client, expression, type_, start, end):
     text = r.text
     assert expression not in text
     for needle in ("<script", "__import__", "system(", "__class__", "lambda", 'exec("',
-                   "\u2212", "\uff0b", "\uff58", "\u200b", "\u00a0", "\x1b", "\x00", "\u0445",
+                   "\u2013", "\u2217", "\ufb01", "\uff0b", "\uff58", "\u200b", "\u00a0", "\x1b", "\x00", "\u0445",
                    "\u202e", "\ufeff"):
         if needle in expression:
             assert needle not in text, needle
@@ -382,7 +382,7 @@ def test_js_prototype_names_are_ordinary_names(client, key):
     assert r.json()["gradients"] == {key: 2.0}
 
 
-@pytest.mark.parametrize("key", ["a" * 33, "1x", "x-y", "x y", "", "x\u00e9", "\u0445"])
+@pytest.mark.parametrize("key", ["a" * 33, "1x", "x-y", "x y", "", "\uff58", "x\u00b2"])
 def test_invalid_value_keys_are_422(client, key):
     r = graph(client, "x", {"x": 1, key: 1})
     assert_error(r, 422, "string_pattern_mismatch")
@@ -646,8 +646,9 @@ def very_slow_body():
 def wait_until_every_worker_is_idle(client, limit=60.0):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        workers = client.get("/healthz?workers=true").json()["workers"]
-        if workers["idle"] == workers["size"]:
+        r = client.get("/healthz?workers=true")  # 503 while no worker is alive
+        workers = r.json().get("workers") if r.status_code == 200 else r.text
+        if r.status_code == 200 and workers["idle"] == workers["size"]:
             return
         time.sleep(0.02)
     raise AssertionError(f"the pool did not recover within {limit} s: {workers}")

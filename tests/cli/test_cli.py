@@ -364,3 +364,60 @@ def test_console_script_runs_the_tutorial_example():
                           env=env, timeout=60)
     assert done.returncode == 2
     assert "^" in done.stderr and "Traceback" not in done.stderr
+
+
+# ---------------------------------------------------------------- names and leading minus
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "-x**2", "x=3"],
+    ["eval", "--precision", "6", "-x**2", "x=3"],
+    ["eval", "-x**2", "x=3", "--precision", "6", "--steps"],
+    ["eval", "--", "-x**2", "x=3"],
+])
+def test_an_expression_starting_with_minus_is_an_expression(capsys, argv):
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    assert "output f = -9" in out
+    assert "∂f/∂x = -6" in out
+
+
+def test_eval_json_with_leading_minus(capsys):
+    status, out, _ = run(capsys, "eval", "--json", "-x**2", "x=3")
+    assert status == 0
+    body = json.loads(out)
+    assert body["value"] == -9.0 and body["gradients"] == {"x": -6.0}
+
+
+def test_gradcheck_with_leading_minus(capsys):
+    status, out, err = run(capsys, "gradcheck", "-x*y", "x=2", "y=3", "--json")
+    assert status == 0, err
+    report = json.loads(out)
+    assert report["variables"]["x"]["backprop"] == -3.0
+    assert report["variables"]["y"]["backprop"] == -2.0
+
+
+def test_an_unknown_option_is_still_a_usage_error(capsys):
+    assert main(["eval", "--bogus", "x", "x=1"]) == 2
+    capsys.readouterr()
+
+
+def test_hangul_and_greek_names_on_the_command_line(capsys):
+    status, out, err = run(capsys, "eval", "가중치 * θ", "가중치=3", "θ=0.5")
+    assert status == 0, err
+    assert "output f = 1.5" in out
+    assert "∂f/∂가중치 = 0.5" in out and "∂f/∂θ = 3" in out
+
+
+@pytest.mark.parametrize("name", ["\uff58", "x\u00b2", "__x", "a" * 33, "x-y"])
+def test_the_cli_refuses_names_the_language_refuses(capsys, name):
+    status, _, err = run(capsys, "eval", "x + 1", "x=1", f"{name}=2")
+    assert status == 2
+    assert "not a variable name" in err
+
+
+def test_missing_value_str_names_the_variable():
+    with pytest.raises(ExpressionError) as info:
+        evaluate("x + w", {"x": 1.0})
+    assert str(info.value) == "w: this variable has no value"
+    assert info.value.msg == "this variable has no value"  # msg itself quotes nothing

@@ -1,4 +1,4 @@
-"""The expression language (DESIGN §3, docs/engine.md): precedence, statements, names,
+"""The expression language (docs/engine.md): precedence, statements, names,
 literals, and the error contract (type, span, messages) including hostile input."""
 
 import math
@@ -225,11 +225,11 @@ def assert_messages_do_not_echo(err, *fragments):
         ("x+", {"x": 1}, "syntax_error", (2, 2)),
         ("(x+y", {"x": 1, "y": 2}, "syntax_error", (4, 4)),
         ("x $ y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),
-        ("x \u2212 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),
-        ("x \u00d7 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),
-        ("x \u00f7 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),
+        ("x \u2013 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),  # en dash
+        ("x \u22c5 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),  # dot operator
+        ("x \u2215 y", {"x": 1, "y": 2}, "invalid_character", (2, 3)),  # division slash
         ("x\u00b2", {"x": 1}, "invalid_character", (1, 2)),
-        ("caf\u00e9", {}, "invalid_character", (3, 4)),
+        ("cafe\u0301", {}, "invalid_character", (4, 5)),  # decomposed: not NFKC
         ("foo(x)", {"x": 1}, "unknown_function", (0, 3)),
         ("2 * frobnicate(x, y)", {"x": 1, "y": 2}, "unknown_function", (4, 14)),
         ("x*y + x", {"x": 1}, "missing_value", (2, 3)),
@@ -309,8 +309,8 @@ def test_an_invalid_character_is_described_not_echoed(ch):
     assert ch not in err.msg and ch not in err.msg_ko
 
 
-def test_pasted_unicode_minus_gets_a_hint_about_ascii_minus():
-    err = error_of("x \u2212 y", {"x": 1, "y": 2})
+def test_a_pasted_dash_gets_a_hint_about_ascii_minus():
+    err = error_of("x \u2013 y", {"x": 1, "y": 2})
     assert err.type == "invalid_character"
     assert "-" in err.msg
 
@@ -324,8 +324,8 @@ def test_non_ascii_is_never_folded_silently():
 
 
 def test_span_is_in_code_points_after_non_ascii():
-    err = error_of("x + \u00e9 + $", {"x": 1})
-    assert (err.start, err.end) == (4, 5)
+    err = error_of("x + \u00e9\u00e9 + $", {"x": 1})  # \u00e9 is a letter: a name
+    assert (err.start, err.end) == (9, 10)
 
 
 def test_missing_value_points_at_the_first_use():
