@@ -20,7 +20,7 @@ from itertools import accumulate, chain, compress, repeat
 import numpy as np
 
 from .errors import ExpressionError
-from .ops import CONSTANTS, FUNCTIONS, RESERVED
+from .ops import CONSTANT_LABELS, CONSTANTS, FUNCTIONS, RESERVED
 from .shapes import ShapeError, fmt, fmt_ko, size
 from .trace import CONSTANT, LEAF_KINDS, OP, VARIABLE  # noqa: F401 (re-exported)
 
@@ -143,7 +143,7 @@ def check_names(program, values):
             name.__class__ is str and name.startswith("__") for name in values):
         return
     for name in values:
-        if name in CONSTANTS:
+        if name in CONSTANTS or name in CONSTANT_LABELS:
             msg = "this name is a built-in constant (pi or e), so it cannot be given a value"
             msg_ko = "이 이름은 내장 상수(pi 또는 e)이므로 값을 줄 수 없습니다"
         elif name in FUNCTIONS:

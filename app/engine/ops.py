@@ -447,4 +447,6 @@ FUNCTIONS = {name: op for name, op in OPS.items() if op.kind == "function"}
 BINARY = {"+": OPS["add"], "-": OPS["sub"], "*": OPS["mul"], "/": OPS["div"],
           "@": OPS["matmul"], "**": OPS["pow"], "^": OPS["pow"]}
 CONSTANTS = {"pi": (np.pi, "π"), "e": (np.e, "e")}
-RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS)
+# How the page prints a constant reads back as that constant (π is pi), so it is reserved too.
+CONSTANT_LABELS = {label: name for name, (_, label) in CONSTANTS.items() if label != name}
+RESERVED = frozenset(FUNCTIONS) | frozenset(CONSTANTS) | frozenset(CONSTANT_LABELS)

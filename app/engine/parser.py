@@ -28,7 +28,7 @@ import unicodedata
 from .errors import ExpressionError
 from .limits import DEFAULT_LIMITS
 from .names import MAX_NAME, OPERATOR_DOTS, describe, name_problem
-from .ops import BINARY, CONSTANTS, FUNCTIONS, OPS, Op
+from .ops import BINARY, CONSTANT_LABELS, CONSTANTS, FUNCTIONS, OPS, Op
 
 _BLANKS = " \t\r"  # spaces between tokens
 _COMMENT = re.compile(r"#[^\n]*")
@@ -74,7 +74,7 @@ _POWER_PREC = 4  # the one right-associative level
 _MINUS = ("-", "\u2212")
 _NEG = OPS["neg"]
 # Printed labels that read as names: π is the constant pi (the page labels it so).
-_CONSTANT_ALIASES = {"\u03c0": "pi"}
+_CONSTANT_ALIASES = CONSTANT_LABELS
 # Printed labels of functions, for "did you mean" when they are called.
 _FUNCTION_LABELS = {"\u03c3": "sigmoid", "\u03a3": "sum"}
 

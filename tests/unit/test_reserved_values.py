@@ -35,6 +35,7 @@ def refusal(call):
     ("exp(x) + x", {"x": 1, "e": 1}, "e", (0, 0)),  # `exp` is not a use of `e`
     ("x", {"x": 1, "pi": 1}, "pi", (0, 0)),
     ("x", {"x": 1, "__y": 1}, "__y", (0, 0)),
+    ("2 * π", {"π": 1}, "π", (4, 5)),  # how the page prints pi reads back as pi
 ])
 def test_a_value_for_a_reserved_name_is_refused_at_its_first_use(expr, values, name, span):
     err = refusal(lambda: evaluate(expr, values))
