@@ -181,7 +181,7 @@ class InFlight:
         try:
             await self.app(scope, counted_receive, bounded_send)
         except _SlowReader:
-            log.info("dropped a client that read nothing for %g s", self.write_timeout_s)
+            log.warning("dropped a client that read nothing for %g s", self.write_timeout_s)
         finally:
             self.requests -= 1
             self.bytes -= held
