@@ -70,7 +70,7 @@ import orjson
 
 from bench.common import Outcome, VerificationError, close, verdict
 from bench.http_server import (HOST, Server, access_status_counts, app_overrides, client,
-                               server_problems)
+                               processes, server_problems)
 
 PEAK_TARGET_MB = 400.0
 AFTER_TARGET_MB = 50.0
@@ -132,16 +132,8 @@ def rss_mb(pid: int) -> float | None:
 
 def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
+    for pid, ppid, _, _ in processes():
+        children.setdefault(ppid, []).append(pid)
     out, todo = [], [root]
     while todo:
         for c in children.get(todo.pop(), []):

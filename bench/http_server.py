@@ -180,9 +180,10 @@ class Server:
             self._log = None
 
 
-def _group_members(pgid: int) -> list[int]:
-    """Pids of live processes in process group `pgid` (Linux /proc; empty elsewhere)."""
-    pids = []
+def processes() -> list[tuple[int, int, int, str]]:
+    """(pid, parent pid, process group, state letter) of every process (Linux /proc; empty
+    elsewhere). State "Z" is a zombie, "T" a stopped process."""
+    out = []
     with contextlib.suppress(OSError):
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
@@ -193,9 +194,13 @@ def _group_members(pgid: int) -> list[int]:
             except OSError:
                 continue
             fields = stat[stat.rindex(b")") + 2:].split()  # after "pid (comm) "
-            if int(fields[2]) == pgid and fields[0] != b"Z":
-                pids.append(int(entry))
-    return pids
+            out.append((int(entry), int(fields[1]), int(fields[2]), fields[0].decode()))
+    return out
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Pids of live processes in process group `pgid`."""
+    return [pid for pid, _, group, state in processes() if group == pgid and state != "Z"]
 
 
 def server_problems(log: str, limit: int = 5) -> list[str]:

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.http_server import HOST, Server, server_problems  # noqa: E402
+from bench.http_server import HOST, Server, processes, server_problems  # noqa: E402
 
 TIMEOUT_S = 1.0  # the server's time bound: the slow job below needs ~1.5 s or more
 READ_TIMEOUT_S = 1.5  # a body must have arrived by then
@@ -160,16 +160,7 @@ def zombies(server):
 
 
 def _processes():
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_bytes()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(b")") + 2:].split()
-            out.append((int(entry), int(fields[1]), fields[0].decode()))
-    return out
+    return [(pid, ppid, state) for pid, ppid, _, state in processes()]
 
 
 def wait_until_whole(server, http):
