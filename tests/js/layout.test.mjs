@@ -6,23 +6,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { layoutGraph, LAYOUT_DEFAULTS } from "../../static/js/layout.js";
+import { mulberry32 } from "./prng.mjs";
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 const fixture = (name) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), "utf8"));
 
 // ---------------------------------------------------------------- graph generators
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Builds a graph in the API's shape (nodes in topological order, edges with indexes). */
 function builder() {

@@ -2,6 +2,7 @@
 // reason, never thrown at the page (DESIGN §7).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mulberry32 } from "./prng.mjs";
 import {
   MAX_HASH_LENGTH, MAX_STEP, MAX_TEXT_LENGTH, MAX_VARIABLES, decodeState, encodeState, isVariableName,
 } from "../../static/js/share.js";
@@ -154,18 +155,7 @@ test("oversized hashes and too many values are refused", () => {
 
 // ------------------------------------------------------------------ fuzzing
 
-// A small deterministic generator (mulberry32): the same seed gives the same cases, so a
-// failure can be replayed.
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const NAMES = ["x", "y", "W", "b1", "constructor", "toString", "hasOwnProperty", "valueOf", "_proto",
   "isPrototypeOf", "가중치", "θ"];
