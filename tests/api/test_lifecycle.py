@@ -149,6 +149,13 @@ def _cmdline(pid):
         return b""
 
 
+def exited(pid):
+    """Whether a process has finished exiting: gone, or a zombie (the kernel closes its
+    files before it becomes one). Not `pid not in worker_pids`: an exiting process's
+    cmdline reads empty while its pipe to the server is still open."""
+    return not any(p == pid and state != "Z" for p, _, state in _processes())
+
+
 def frozen(server):
     return [pid for pid, ppid, state in _processes() if ppid == server.proc.pid
             and state == "T"]
@@ -287,7 +294,7 @@ def test_a_worker_that_died_while_idle_is_never_handed_a_request(server, http):
     wait_until_whole(server, http)
     pid = worker_pids(server)[0]
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: pid not in worker_pids(server), "the killed worker to exit")
+    wait_for(lambda: exited(pid), "the killed worker to exit")
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         rs = list(pool.map(lambda _: http.post(server.url("/api/gradcheck"), json=TUTORIAL),
                            range(2)))
