@@ -1,4 +1,4 @@
-"""The `backprop-viz` command: the engine in a terminal (DESIGN §2, §5).
+"""The `backprop-viz` command: the engine in a terminal (README "Command line").
 
     backprop-viz eval "(x+y)*z" x=-2 y=5 z=-4 [--steps] [--json] [--expand] ...
     backprop-viz gradcheck "(x+y)*z" x=-2 y=5 z=-4
@@ -25,6 +25,7 @@ from app.api.encoding import dumps, dumps_graph
 from app.engine import OPS, ExpressionError, evaluate, gradcheck
 from app.engine.names import is_name
 from app.engine.ops import BINARY, CONSTANTS
+from app.engine.writing import derivative, gate_case, gate_sentence, is_atomic, render
 from app.settings import get_settings
 
 USAGE_ERROR = 2
@@ -52,9 +53,6 @@ TEXT = {
                      "(write {name}=3 or {name}='[[1, 2], [3, 4]]')",
         "non_finite": "the value of {name} must be finite",
         "no_uvicorn": "uvicorn is not installed",
-        "gates": {"distribute": "add gate: distributes the gradient unchanged",
-                  "route": "routes the gradient to the selected input",
-                  "swap": "multiply gate: the local gradient is the other input"},
     },
     "ko": {
         "error": "오류", "id": "id", "name": "이름", "op": "연산", "shape": "모양",
@@ -76,9 +74,6 @@ TEXT = {
                      "({name}=3 또는 {name}='[[1, 2], [3, 4]]' 형식)",
         "non_finite": "{name}의 값은 유한한 수여야 합니다",
         "no_uvicorn": "uvicorn이 설치되어 있지 않습니다",
-        "gates": {"distribute": "합 게이트: 기울기를 그대로 분배합니다",
-                  "route": "선택된 입력에만 기울기를 전달합니다",
-                  "swap": "곱 게이트: 서로 스와핑된 입력값이 지역 기울기입니다"},
     },
 }
 
@@ -237,25 +232,17 @@ def parse_values(assignments):
 
 # ---------------------------------------------------------------- eval
 
-def _ref(node):
-    """How an operand is written: its name, a constant's literal, or its id."""
-    if node["name"]:
-        return node["name"]
-    return node["label"] if node["kind"] == "constant" else node["id"]
+def _formula(node, by_id, show=lambda n: n["text"]):
+    """The node's op over its inputs, as the page writes it (app/engine/writing.py)."""
+    return render(OPS[node["op"]].written, [show(by_id[i]) for i in node["inputs"]])
 
 
-def _symbol(node):
-    """The node in ∂f/∂… notation: its name or its id."""
-    return node["name"] or node["id"]
+def _partial(top, node):
+    return f"∂{_wrap(top)}/∂{_wrap(node['text'])}"
 
 
-def _formula(node, by_id):
-    op = OPS[node["op"]]
-    args = [_ref(by_id[i]) for i in node["inputs"]]
-    if op.kind == "operator":
-        return f"{args[0]} {op.label} {args[1]}" if len(args) == 2 else f"{op.label}{args[0]}"
-    call = op.name if op.kind == "function" else op.label
-    return f"{call}({', '.join(args)})"
+def _wrap(text):
+    return text if is_atomic(text) else f"({text})"
 
 
 def node_table(result, precision, text):
@@ -289,48 +276,78 @@ def _output_symbol(result):
     return node["name"] or "f"
 
 
-def step_lines(result, precision, text):
-    """The chain-rule timeline: forward events, the seed, one line per backward edge."""
+def step_lines(result, precision, text, lang):
+    """The chain-rule timeline: forward events, the seed, then per op node its edges, each
+    with upstream × local, the local derivative written out and the gate's sentence."""
     by_id = {n["id"]: n for n in result.nodes}
     out = _output_symbol(result)
+    output = {**by_id[result.output], "text": out}  # the output is called f, or its name
+    by_id[result.output] = output
     lines = [f"{text['forward']}:"]
     target = None
     for step in result.steps:
         if step["kind"] == "node":
             node = by_id[step["node"]]
-            lines.append(f"  {_symbol(node)} = {_formula(node, by_id)} = "
+            lhs = f"{node['text']} = " if node["name"] or node is output else ""
+            numbers = ""
+            if not any(by_id[i]["shape"] for i in node["inputs"]) and not node["shape"]:
+                numbers = " = " + _formula(node, by_id,
+                                           lambda n: fmt_value(n["value"], precision))
+            lines.append(f"  {lhs}{_formula(node, by_id)}{numbers} = "
                          f"{fmt_value(step['value'], precision)}")
         elif step["kind"] == "seed":
             lines += [f"{text['backward']}:",
-                      f"  ∂{out}/∂{out} = {fmt_value(step['grad'], precision)}  "
-                      f"({text['seed']}, {step['node']})"]
-        else:
+                      f"  ∂{out}/∂{out} = {fmt_value(step['grad'], precision)}  ({text['seed']})"]
+        elif by_id[step["source"]]["kind"] != "constant":  # a constant's gradient teaches nothing
             if step["target"] != target:
                 target = step["target"]
-                lines.append(_gate_header(by_id[target], by_id, text))
-            lines.append("    " + _edge_line(step, by_id, out, precision, text))
+                node = by_id[target]
+                lhs = f"{node['text']} = " if node["name"] or node is output else ""
+                lines.append(f"  {lhs}{_formula(node, by_id)}")
+            lines += ["    " + _edge_line(step, by_id, out, precision, text),
+                      *("      " + line for line in _local_lines(step, by_id, precision, lang))]
     return lines
-
-
-def _gate_header(node, by_id, text):
-    gate = OPS[node["op"]].gate
-    note = f"  — {text['gates'][gate]}" if gate else ""
-    return f"  {_symbol(node)} = {_formula(node, by_id)}{note}"
 
 
 def _edge_line(step, by_id, out, precision, text):
     source = by_id[step["source"]]
-    lhs = f"∂{out}/∂{_symbol(source)} +="
+    lhs = f"∂{out}/∂{_wrap(source['text'])} +="
     contribution = fmt_value(step["contribution"], precision)
     tail = f"  ({text['accumulated']} {fmt_value(step['accumulated'], precision)})"
     if isinstance(step["local"], str):  # a tensor edge: the rule and the shapes
         shapes = step["shapes"]
         return (f"{lhs} {step['local']}  [G {fmt_shape(shapes['upstream'], text['scalar'])}"
-                f" → {_symbol(source)} {fmt_shape(shapes['source'], text['scalar'])}]"
+                f" → {source['text']} {fmt_shape(shapes['source'], text['scalar'])}]"
                 f" = {contribution}{tail}")
     return (f"{lhs} {text['upstream']} × {text['local']} = "
             f"{fmt_value(step['upstream'], precision)} × {fmt_value(step['local'], precision)}"
             f" = {contribution}{tail}")
+
+
+def _local_lines(step, by_id, precision, lang):
+    """On a scalar edge, the local derivative from the op's registry entry, symbolic then
+    with numbers (∂σ/∂u = σ·(1 − σ) = 0.7311·(1 − 0.7311) = 0.1966); then the gate's
+    sentence where the tutorial names a pattern."""
+    target, source = by_id[step["target"]], by_id[step["source"]]
+    op = OPS[target["op"]]
+    lines = []
+    inputs = [by_id[i] for i in target["inputs"]]
+    if not isinstance(step["local"], str):
+        symbolic = derivative(op, step["index"], [n["text"] for n in inputs], op.label)
+        numeric = derivative(op, step["index"], [fmt_value(n["value"], precision) for n in inputs],
+                             fmt_value(target["value"], precision))
+        local = fmt_value(step["local"], precision)
+        lines.append(" = ".join(dict.fromkeys(
+            [f"∂{_wrap(target['text'])}/∂{_wrap(source['text'])}", symbolic, numeric, local])))
+    broadcast = isinstance(step["local"], str) and \
+        step["shapes"]["source"] != step["shapes"]["upstream"]
+    case = gate_case(op, step["index"], step["local"], broadcast)
+    if case:
+        other = inputs[1 - step["index"]] if op.arity == 2 else None
+        other_text = other and (other["text"] if other["shape"] or other["kind"] == "constant"
+                                else f"{other['text']} = {fmt_value(other['value'], precision)}")
+        lines.append(gate_sentence(op, case, lang, source["text"], other_text or ""))
+    return lines
 
 
 def warning_lines(result, lang):
@@ -351,7 +368,7 @@ def run_eval(args, lang):
         return 0
     lines = node_table(result, args.precision, text)
     if args.steps:
-        lines += ["", *step_lines(result, args.precision, text)]
+        lines += ["", *step_lines(result, args.precision, text, lang)]
     lines += ["", *summary_lines(result, args.precision, text)]
     _write("\n".join(lines))
     for line in warning_lines(result, lang):

@@ -12,7 +12,7 @@ menu, in tutorial order. Each entry is plain JSON data:
                 "l2"?: λ, "batch"?: {"size": B, "data": [names]}}}
 
 Every number quoted in an explanation is what `app.engine.evaluate` gives for the preset
-(rounded); the training numbers follow the update rules of DESIGN §5 (checked in
+(rounded); the training numbers follow the update rules of app/engine/optim.py (checked in
 tests/unit/test_examples.py). `get_examples()` returns a deep copy, so callers may change
 what they get without touching the module constant.
 """

@@ -8,9 +8,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.engine import Limits
 
-# Engine limits (DESIGN §6), checked before anything large is allocated: one setting per
-# field of app/engine/limits.py's `Limits`, with its name (BPV_ + the name in capitals) and
-# its default, derived here rather than written out a second time.
+# Engine limits, checked before anything large is allocated (docs/engine.md "Limits"): one
+# setting per field of app/engine/limits.py's `Limits`, with its name (BPV_ + the name in
+# capitals) and its default, derived here rather than written out a second time.
 EngineLimits = create_model(
     "EngineLimits", __base__=BaseSettings, __module__=__name__,
     **{f.name: (f.type if isinstance(f.type, type) else type(f.default), f.default)

@@ -26,6 +26,7 @@ The fixtures (expression, values; options):
 | sum-square | `b = sum(x)` / `b*b` | x=[1, 2] | | a tensor edge into a scalar |
 | summary | `W @ X` | W[i][j]=(i+j)/100, X=0.5, both 80×80 | | tensors summarised (> 4096) |
 | ops | GET /api/ops | | | op labels, rules, gates |
+| writing | the engine's `render` | every op node above; every op's templates | | the page writes as the engine does |
 """
 
 import argparse
@@ -91,10 +92,36 @@ def ops_fixture():
     return {"ops": orjson.loads(_ops_json())}
 
 
+def writing_fixture(graphs):
+    """Templates rendered by the engine (app/engine/writing.py), for the page's writing.js
+    to render the same: each op node of the graph fixtures over its inputs' texts and
+    numbers, and every op's templates over names, numbers and negative numbers."""
+    from app.engine.ops import OPS
+    from app.engine.writing import render
+    cases = []
+
+    def case(template, parts, y=""):
+        cases.append({"template": template, "parts": parts, "y": y,
+                      "expected": render(template, parts, y)})
+
+    for graph in graphs:
+        nodes = {n["id"]: n for n in graph["nodes"]}
+        for n in graph["nodes"]:
+            if n["kind"] == "op":
+                case(OPS[n["op"]].written, [nodes[i]["text"] for i in n["inputs"]])
+    for op in OPS.values():
+        for parts, y in [(["x", "y"], op.label), (["x + y", "−z"], op.label),
+                         (["−2", "0.5"], "0.25"), (["1e-05", "−3.5"], "−1")]:
+            for template in (op.written, *op.derivative):
+                case(template, parts[:op.arity], y)
+    return {"cases": cases}
+
+
 def build_all():
     """{file name: parsed JSON} of every fixture, from today's engine."""
     out = {f"{name}.json": graph_fixture(request) for name, request in GRAPHS.items()}
     out["ops.json"] = ops_fixture()
+    out["writing.json"] = writing_fixture([out[f"{name}.json"] for name in GRAPHS])
     return out
 
 

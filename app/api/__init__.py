@@ -1,1 +1,1 @@
-"""The REST API: thin routes over the engine (DESIGN §5)."""
+"""The REST API (README.md "REST API"): thin routes over the engine."""

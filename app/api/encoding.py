@@ -1,4 +1,4 @@
-"""Engine results as strict JSON bytes (DESIGN §4, §5).
+"""Engine results as strict JSON bytes (README.md "REST API").
 
 orjson writes numpy arrays natively, which keeps a 10,000-node graph fast. Two things it
 cannot do alone: non-finite numbers must become the strings "NaN", "Infinity" and

@@ -1,12 +1,14 @@
 """Every error in FastAPI's shape, `{"detail": [{type, loc, msg, ctx}]}`, for every status.
 
 No error echoes the input: pydantic's `input` and `url` are dropped, `ctx` keeps only
-plain values from our own rules, and a location part that is not a valid name (say a
-dictionary key holding markup) is replaced by a placeholder.
+plain values from our own rules, and a location part that is not made of letters, marks,
+digits, `_` and `-` (say a dictionary key holding markup) is replaced by a placeholder.
+Like an expression error, a name error (a bad `values` key, param or data name) carries its
+Korean message as `ctx.msg_ko`.
 """
 
 import logging
-import re
+import unicodedata
 
 import orjson
 from fastapi import Request
@@ -19,8 +21,8 @@ from app.engine import ExpressionError
 
 log = logging.getLogger("bpv.transport")
 
-_SAFE_PART = re.compile(r"(?:[^\W\d][\w-]{0,40}|\[key\])\Z")  # names of any script; no markup
 _SAFE_CTX = (int, float, bool)
+_SAFE_PART_CHARS = 41
 
 
 def error_body(items) -> bytes:
@@ -40,8 +42,16 @@ def expression_error_item(e: ExpressionError):
             "ctx": {"start": e.start, "end": e.end, "msg_ko": e.msg_ko}}
 
 
+def _safe_part(part):
+    """Words of any script (a key such as `1x`, `x²` or `가중치` is named), never markup,
+    spaces, control or format characters."""
+    return part == "[key]" or len(part) <= _SAFE_PART_CHARS and all(
+        unicodedata.category(ch)[0] in "LMN" or unicodedata.category(ch) == "Pc" or ch == "-"
+        for ch in part)
+
+
 def _safe_loc(loc):
-    return [p if isinstance(p, int) or _SAFE_PART.match(p) else "<key>" for p in loc]
+    return [p if isinstance(p, int) or _safe_part(p) else "<key>" for p in loc]
 
 
 def validation_items(errors, cap):
@@ -50,6 +60,8 @@ def validation_items(errors, cap):
         ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, _SAFE_CTX)}
         if err["type"] == "json_invalid" and "error" in (err.get("ctx") or {}):
             ctx["error"] = str(err["ctx"]["error"])[:200]  # the decoder's words, not the input
+        if isinstance((err.get("ctx") or {}).get("msg_ko"), str):  # our own rules' Korean
+            ctx["msg_ko"] = err["ctx"]["msg_ko"]
         items.append({"type": err["type"], "loc": _safe_loc(err["loc"]), "msg": err["msg"],
                       "ctx": ctx})
     if len(errors) > cap:

@@ -171,7 +171,10 @@ async def parse_expression(request: Request):
 def _ops_json():
     ops = [{"name": op.name, "kind": op.kind, "syntax": op.syntax, "label": op.label,
             "arity": op.arity, "description": {"en": op.en, "ko": op.ko},
-            "latex": list(op.latex), "rule": list(op.rule), "gate": op.gate,
+            "latex": list(op.latex), "rule": list(op.rule), "written": op.written,
+            "derivative": list(op.derivative), "gate": op.gate,
+            "sentences": {case: {"en": en, "ko": ko}
+                          for case, (en, ko) in op.sentences.items()},
             "composite": op.expand is not None}
            for op in OPS.values()]
     return orjson.dumps(ops)
@@ -179,8 +182,11 @@ def _ops_json():
 
 @router.get("/api/ops", summary="Every function and operator")
 async def ops():
-    """A list: arity, description (ko, en), local derivative (LaTeX) and gate pattern of each
-    op ("internal" ones appear only inside expanded composites)."""
+    """A list: for each op its arity, description (ko, en), how a node of it is written
+    (`written`, over its inputs' texts {0} {1}), each local derivative as LaTeX and as text
+    (`derivative`, over {0} {1} and {y}, its output), the tensor rule, and its gate pattern
+    with the gate's sentences by case in both languages ("internal" ops appear only inside
+    expanded composites)."""
     return Response(_ops_json(), media_type="application/json")
 
 

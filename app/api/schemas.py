@@ -17,11 +17,12 @@ def _valid_name(text):
     one (app/api/errors.py)."""
     problem = name_problem(text)
     if problem is not None:
-        kind, index, msg, _msg_ko = problem
+        kind, index, msg, msg_ko = problem
         # The type is the one the old regex check answered, so clients keep working.
         raise PydanticCustomError("string_pattern_mismatch",
                                   "not a valid variable name: {problem}",
-                                  {"problem": msg, "index": index})
+                                  {"problem": msg, "index": index,
+                                   "msg_ko": f"올바른 변수 이름이 아닙니다: {msg_ko}"})
     return text
 
 

@@ -1,4 +1,5 @@
-"""A pool of killable worker processes: the hard time bound of DESIGN §6.
+"""A pool of killable worker processes: a request's hard time bound, BPV_TIMEOUT_S (README.md
+"Deployment").
 
 A BLAS call cannot be interrupted by a signal in the same process, so a request whose static
 estimate was wrong could hold a thread for as long as it likes. Each request's work runs

@@ -158,8 +158,22 @@ def _tensor_edges(g, i, gi, out, vals):
         else:
             names = (g.names[a] or op.operands[m] for m, a in enumerate(ins))
             local = op.rule[k].format(*names)
+            if op.local is not None and shapes[j] != shapes[i]:
+                local = f"{summed_over(shapes[j], shapes[i])}({local})"
         locals_.append(local)
     return locals_, contribs
+
+
+def summed_over(source, out):
+    """How a broadcast operand's gradient is summed back to its shape, in the notation of
+    expanded softmax: Σ₀ over rows (axis 0), Σ₁ over columns (axis 1), Σ over everything."""
+    if len(source) == len(out) == 2:
+        axes = [k for k in (0, 1) if source[k] == 1 and out[k] != 1]
+        if len(axes) == 1:
+            return "Σ₀" if axes[0] == 0 else "Σ₁"
+    elif len(source) == 1 and len(out) == 2 and source[0] == out[1]:
+        return "Σ₀"
+    return "Σ"
 
 
 def _zeros(shape):

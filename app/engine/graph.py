@@ -133,7 +133,7 @@ def build(program, values, limits):
 
 
 def check_names(program, values):
-    """A value given for a reserved name is an error, not silently ignored (DESIGN §3).
+    """A value given for a reserved name is an error, never ignored (docs/engine.md, `evaluate`).
 
     Reserved: the functions and constants (`exp`, `sigmoid`, `e`, `pi`, …) and names with a
     leading `__`, exactly the names the parser refuses to assign. The span is the name's

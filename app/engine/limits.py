@@ -1,4 +1,4 @@
-"""Resource limits, checked before anything large is allocated (DESIGN §6)."""
+"""Resource limits, checked before anything large is allocated (docs/engine.md "Limits")."""
 
 import dataclasses
 

@@ -6,8 +6,10 @@ lambda serves floats and arrays. Other ops give a vector-Jacobian product
 `vjp(g, args, out) -> one gradient per argument`, already shaped like the argument.
 A composite op also gives `expand(em, *inputs)`, its primitive subgraph. Its cost rules,
 `flops` and `scratch` (the temporaries it allocates), feed the limits checked before anything
-is computed (graph.py). Adding an op is adding an entry here: the parser, /api/ops and the
-docs read this table.
+is computed (graph.py). How it reads: `written` (how a node of it is written, which parses
+back), `derivative` (each local derivative as text), its gate's sentences (the tutorial's
+distribute / route / swap patterns) in both languages. Adding an op is adding an entry here:
+the parser, /api/ops, the page, the CLI and the docs read this table.
 """
 
 import dataclasses
@@ -42,6 +44,10 @@ class Op:
     en: str = ""
     ko: str = ""
     expand: Callable | None = None
+    # How it reads (writing.py renders these for the page, the CLI and the docs alike):
+    written: str = ""  # a node over its inputs' texts {0} {1}: "{0} + {1}", "sigmoid({0})"
+    derivative: tuple = ()  # per argument, ∂out/∂arg over {0} {1} and {y}, the output
+    sentences: dict = dataclasses.field(default_factory=dict)  # its gate's {case: (en, ko)}
 
     @property
     def elementwise(self):
@@ -70,72 +76,145 @@ def _outputs(k):
     return lambda shapes, out: k * size(out)
 
 
+# ---------------------------------------------------------------- the tutorial's gate patterns
+
+# What a gate does with the upstream gradient, case by case (writing.gate_case picks the
+# case of an edge). {gate} is the gate's name, {source} the input the edge goes back to,
+# {other} the other input with its value.
+_DISTRIBUTE = {
+    "same": ("{gate}: passes the upstream gradient to each input unchanged (local gradient 1).",
+             "{gate}: 상위 기울기를 각 입력에 그대로 분배합니다(지역 기울기 1)."),
+    "negated": ("{gate}: passes the upstream gradient to the second input with its sign "
+                "flipped (local gradient −1).",
+                "{gate}: 두 번째 입력에는 상위 기울기의 부호를 바꿔 전달합니다(지역 기울기 −1)."),
+    "summed": ("{gate}: {source} was broadcast in the forward pass, so its gradient is the "
+               "upstream gradient summed over the broadcast axes.",
+               "{gate}: 전방패스에서 {source}이(가) 브로드캐스트되었으므로, 그 기울기는 상위 "
+               "기울기를 브로드캐스트된 축을 따라 더한 값입니다."),
+}
+_ROUTE = {
+    "any": ("{gate}: routes the upstream gradient only to the input that was selected in the "
+            "forward pass; the others get 0.",
+            "{gate}: 전방패스에서 선택된 입력에만 기울기를 전달하고, 나머지는 0입니다."),
+    "win": ("{gate}: routes the upstream gradient to the input selected in the forward pass. "
+            "Selected: {source}, so it gets all of it (local gradient 1).",
+            "{gate}: 전방패스에서 선택된 입력에만 기울기를 전달합니다. 선택됨: {source} — 상위 "
+            "기울기를 모두 받습니다(지역 기울기 1)."),
+    "lose": ("{gate}: routes the upstream gradient to the input selected in the forward pass. "
+             "Not selected: {source}, so it gets 0.",
+             "{gate}: 전방패스에서 선택된 입력에만 기울기를 전달합니다. 선택되지 않음: {source} "
+             "— 기울기 0을 받습니다."),
+    "tie": ("{gate}: the inputs were exactly equal in the forward pass, so the upstream "
+            "gradient is split evenly (local gradient 0.5).",
+            "{gate}: 전방패스에서 두 입력이 정확히 같았으므로 상위 기울기를 반씩 나눕니다"
+            "(지역 기울기 0.5)."),
+}
+_RELU = {
+    "any": _ROUTE["any"],
+    "win": ("{gate}: the input was positive in the forward pass, so the upstream gradient "
+            "passes through (local gradient 1).",
+            "{gate}: 전방패스에서 입력이 양수였으므로 상위 기울기가 그대로 통과합니다"
+            "(지역 기울기 1)."),
+    "lose": ("{gate}: the input was not positive in the forward pass, so the gradient stops "
+             "here (local gradient 0).",
+             "{gate}: 전방패스에서 입력이 양수가 아니었으므로 기울기가 여기서 멈춥니다"
+             "(지역 기울기 0)."),
+}
+_SWAP = {
+    "other": ("{gate}: the inputs swap — the local gradient of {source} is the other input's "
+              "value: {other}.",
+              "{gate}: 서로 스와핑된 입력값이 지역 기울기입니다. 입력 {source}의 지역 기울기 = "
+              "다른 입력의 값: {other}"),
+}
+_PATTERNS = {"distribute": _DISTRIBUTE, "route": _ROUTE, "swap": _SWAP}
+
+
+def _gate(pattern, en, ko, cases=None):
+    """The `gate` and `sentences` of an op whose gate is called `en` / `ko`."""
+    cases = cases or _PATTERNS[pattern]
+    return {"gate": pattern,
+            "sentences": {case: (e.replace("{gate}", en), k.replace("{gate}", ko))
+                          for case, (e, k) in cases.items()}}
+
+
 # ---------------------------------------------------------------- elementwise binary
 
-def _binary(name, label, syntax, forward, local, latex, rule, en, ko, temps, gate=None):
-    _register(Op(name, label, 2, "operator" if syntax[1:2] == " " else "function", syntax,
-                 forward, broadcast, local=local, latex=latex, rule=rule, gate=gate,
-                 en=en, ko=ko, scratch=_outputs(temps)))
+def _binary(name, label, kind, syntax, written, forward, local, derivative, latex, rule, en, ko,
+            temps, gate=None):
+    _register(Op(name, label, 2, kind, syntax, forward, broadcast, local=local, latex=latex,
+                 rule=rule, en=en, ko=ko, scratch=_outputs(temps), written=written,
+                 derivative=derivative, **(gate or {})))
 
 
-_binary("add", "+", "a + b", lambda m, a, b: a + b,
-        (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0),
+_binary("add", "+", "operator", "a + b", "{0} + {1}", lambda m, a, b: a + b,
+        (lambda m, a, b, out: 1.0, lambda m, a, b, out: 1.0), ("1", "1"),
         (r"\frac{\partial (a+b)}{\partial a} = 1", r"\frac{\partial (a+b)}{\partial b} = 1"),
         ("G", "G"),
         "Addition. The add gate distributes the upstream gradient to both inputs unchanged.",
-        "덧셈. 합 게이트는 상위 기울기를 두 입력에 그대로 분배합니다.", 0, gate="distribute")
-_binary("sub", "−", "a - b", lambda m, a, b: a - b,
-        (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0),
+        "덧셈. 합 게이트는 상위 기울기를 두 입력에 그대로 분배합니다.", 0,
+        gate=_gate("distribute", "Add gate", "합 게이트"))
+_binary("sub", "−", "operator", "a - b", "{0} − {1}", lambda m, a, b: a - b,
+        (lambda m, a, b, out: 1.0, lambda m, a, b, out: -1.0), ("1", "−1"),
         (r"\frac{\partial (a-b)}{\partial a} = 1", r"\frac{\partial (a-b)}{\partial b} = -1"),
         ("G", "−G"),
         "Subtraction: an add gate whose second input's gradient is negated.",
-        "뺄셈. 두 번째 입력의 기울기 부호만 바뀐 합 게이트입니다.", 1, gate="distribute")
-_binary("mul", "×", "a * b", lambda m, a, b: a * b,
-        (lambda m, a, b, out: b, lambda m, a, b, out: a),
+        "뺄셈. 두 번째 입력의 기울기 부호만 바뀐 합 게이트입니다.", 1,
+        gate=_gate("distribute", "Subtract gate", "뺄셈 게이트"))
+_binary("mul", "×", "operator", "a * b", "{0} × {1}", lambda m, a, b: a * b,
+        (lambda m, a, b, out: b, lambda m, a, b, out: a), ("{1}", "{0}"),
         (r"\frac{\partial (ab)}{\partial a} = b", r"\frac{\partial (ab)}{\partial b} = a"),
         ("G⊙{1}", "G⊙{0}"),
         "Elementwise multiplication. The multiply gate swaps: each input's local gradient "
         "is the other input's value.",
-        "원소별 곱셈. 곱 게이트는 서로 스와핑된 입력값이 지역 기울기입니다.", 1, gate="swap")
-_binary("div", "÷", "a / b", lambda m, a, b: a / b,
+        "원소별 곱셈. 곱 게이트는 서로 스와핑된 입력값이 지역 기울기입니다.", 1,
+        gate=_gate("swap", "Multiply gate", "곱 게이트"))
+_binary("div", "÷", "operator", "a / b", "{0} ÷ {1}", lambda m, a, b: a / b,
         (lambda m, a, b, out: 1.0 / b, lambda m, a, b, out: -a / (b * b)),
+        ("1/{1}", "−{0}/{1}²"),
         (r"\frac{\partial (a/b)}{\partial a} = \frac{1}{b}",
          r"\frac{\partial (a/b)}{\partial b} = -\frac{a}{b^2}"),
         ("G⊙(1/{1})", "−G⊙{0}/{1}²"),
         "Elementwise division.", "원소별 나눗셈.", 2)
-_binary("pow", "^", "pow(a, b)", lambda m, a, b: m.power(a, b),
+_binary("pow", "^", "function", "pow(a, b)", "{0} ^ {1}", lambda m, a, b: m.power(a, b),
         (lambda m, a, b, out: m.pow_da(a, b), lambda m, a, b, out: m.pow_db(a, b, out)),
+        ("{1}·{0}^({1} − 1)", "{0}^{1}·ln|{0}|"),
         (r"\frac{\partial a^b}{\partial a} = b\,a^{b-1}",
          r"\frac{\partial a^b}{\partial b} = a^b \ln |a|"),
         ("G⊙{1}·{0}^({1}−1)", "G⊙{0}^{1}·ln|{0}|"),
         "Power, also written a ** b or a ^ b (right-associative).",
         "거듭제곱. a ** b 또는 a ^ b로도 씁니다(오른쪽 결합).", 3)
-_binary("max", "max", "max(a, b)", lambda m, a, b: m.maximum(a, b),
+_binary("max", "max", "function", "max(a, b)", "max({0}, {1})",
+        lambda m, a, b: m.maximum(a, b),
         (lambda m, a, b, out: m.tie(a, b), lambda m, a, b, out: m.tie(b, a)),
+        ("[{0} > {1}]", "[{1} > {0}]"),
         (r"\frac{\partial \max(a,b)}{\partial a} = \mathbb{1}[a > b]",
          r"\frac{\partial \max(a,b)}{\partial b} = \mathbb{1}[b > a]"),
         ("G⊙[{0}>{1}]", "G⊙[{1}>{0}]"),
         "Elementwise maximum. The max gate routes the gradient to the larger input only "
         "(split evenly at an exact tie).",
         "원소별 최댓값. 맥스 게이트는 전방에서 더 컸던 입력에만 기울기를 전달합니다"
-        "(정확히 같으면 반씩 나눕니다).", 3, gate="route")
-_binary("min", "min", "min(a, b)", lambda m, a, b: m.minimum(a, b),
+        "(정확히 같으면 반씩 나눕니다).", 3, gate=_gate("route", "Max gate", "맥스 게이트"))
+_binary("min", "min", "function", "min(a, b)", "min({0}, {1})",
+        lambda m, a, b: m.minimum(a, b),
         (lambda m, a, b, out: m.tie(b, a), lambda m, a, b, out: m.tie(a, b)),
+        ("[{0} < {1}]", "[{1} < {0}]"),
         (r"\frac{\partial \min(a,b)}{\partial a} = \mathbb{1}[a < b]",
          r"\frac{\partial \min(a,b)}{\partial b} = \mathbb{1}[b < a]"),
         ("G⊙[{0}<{1}]", "G⊙[{1}<{0}]"),
         "Elementwise minimum: routes the gradient to the smaller input (split at a tie).",
-        "원소별 최솟값. 더 작았던 입력에만 기울기를 전달합니다(같으면 반씩).", 3, gate="route")
+        "원소별 최솟값. 더 작았던 입력에만 기울기를 전달합니다(같으면 반씩).", 3,
+        gate=_gate("route", "Min gate", "민(min) 게이트"))
 
 # ---------------------------------------------------------------- elementwise unary
 
 
-def _unary(name, label, syntax, forward, local, latex, rule, en, ko, temps, gate=None,
-           expand=None):
-    _register(Op(name, label, 1, "operator" if name == "neg" else "function", syntax,
-                 forward, _same, local=(local,), latex=(latex,), rule=(rule,),
-                 operands=("x",), gate=gate, en=en, ko=ko, expand=expand,
-                 scratch=_outputs(temps)))
+def _unary(name, label, written, forward, local, derivative, latex, rule, en, ko, temps,
+           gate=None, expand=None):
+    _register(Op(name, label, 1, "operator" if name == "neg" else "function",
+                 "-x" if name == "neg" else written.format("x"), forward, _same,
+                 local=(local,), latex=(latex,), rule=(rule,), operands=("x",), en=en, ko=ko,
+                 expand=expand, scratch=_outputs(temps), written=written,
+                 derivative=(derivative,), **(gate or {})))
 
 
 def _expand_sigmoid(em, u):
@@ -143,40 +222,46 @@ def _expand_sigmoid(em, u):
     return em.op("div", one, em.op("add", em.const(1.0), em.op("exp", em.op("neg", u))))
 
 
-_unary("neg", "−", "-x", lambda m, a: -a, lambda m, a, out: -1.0,
+_unary("neg", "−", "−{0}", lambda m, a: -a, lambda m, a, out: -1.0, "−1",
        r"\frac{\partial (-x)}{\partial x} = -1", "−G",
        "Negation (unary minus).", "부호 반전(단항 마이너스).", 0)
-_unary("exp", "exp", "exp(x)", lambda m, a: m.exp(a), lambda m, a, out: out,
+_unary("exp", "exp", "exp({0})", lambda m, a: m.exp(a), lambda m, a, out: out, "exp({0})",
        r"\frac{\partial e^x}{\partial x} = e^x", "G⊙exp({0})",
        "Exponential; its local gradient is its own output.",
        "지수 함수. 지역 기울기는 자신의 출력값입니다.", 0)
-_unary("log", "log", "log(x)", lambda m, a: m.log(a), lambda m, a, out: 1.0 / a,
+_unary("log", "log", "log({0})", lambda m, a: m.log(a), lambda m, a, out: 1.0 / a, "1/{0}",
        r"\frac{\partial \ln x}{\partial x} = \frac{1}{x}", "G⊙(1/{0})",
        "Natural logarithm.", "자연로그.", 1)
-_unary("sqrt", "√", "sqrt(x)", lambda m, a: m.sqrt(a), lambda m, a, out: 0.5 / out,
+_unary("sqrt", "√", "sqrt({0})", lambda m, a: m.sqrt(a), lambda m, a, out: 0.5 / out,
+       "1/(2·√{0})",
        r"\frac{\partial \sqrt{x}}{\partial x} = \frac{1}{2\sqrt{x}}", "G⊙1/(2√{0})",
        "Square root.", "제곱근.", 1)
-_unary("abs", "|x|", "abs(x)", lambda m, a: m.abs(a), lambda m, a, out: m.sign(a),
+_unary("abs", "|x|", "abs({0})", lambda m, a: m.abs(a), lambda m, a, out: m.sign(a),
+       "sign({0})",
        r"\frac{\partial |x|}{\partial x} = \operatorname{sign}(x)", "G⊙sign({0})",
        "Absolute value; its gradient at 0 is taken as 0.", "절댓값. 0에서의 기울기는 0으로 둡니다.", 1)
-_unary("sin", "sin", "sin(x)", lambda m, a: m.sin(a), lambda m, a, out: m.cos(a),
+_unary("sin", "sin", "sin({0})", lambda m, a: m.sin(a), lambda m, a, out: m.cos(a), "cos({0})",
        r"\frac{\partial \sin x}{\partial x} = \cos x", "G⊙cos({0})", "Sine.", "사인.", 1)
-_unary("cos", "cos", "cos(x)", lambda m, a: m.cos(a), lambda m, a, out: -m.sin(a),
+_unary("cos", "cos", "cos({0})", lambda m, a: m.cos(a), lambda m, a, out: -m.sin(a),
+       "−sin({0})",
        r"\frac{\partial \cos x}{\partial x} = -\sin x", "−G⊙sin({0})", "Cosine.", "코사인.", 1)
-_unary("tanh", "tanh", "tanh(x)", lambda m, a: m.tanh(a), lambda m, a, out: 1.0 - out * out,
+_unary("tanh", "tanh", "tanh({0})", lambda m, a: m.tanh(a), lambda m, a, out: 1.0 - out * out,
+       "1 − {y}²",
        r"\frac{\partial \tanh x}{\partial x} = 1 - \tanh^2 x", "G⊙(1−tanh²{0})",
        "Hyperbolic tangent.", "쌍곡탄젠트.", 1)
-_unary("sigmoid", "σ", "sigmoid(x)", lambda m, a: m.sigmoid(a),
-       lambda m, a, out: out * (1.0 - out),
+_unary("sigmoid", "σ", "sigmoid({0})", lambda m, a: m.sigmoid(a),
+       lambda m, a, out: out * (1.0 - out), "{y}·(1 − {y})",
        r"\sigma'(x) = \sigma(x)\bigl(1-\sigma(x)\bigr)", "G⊙σ({0})(1−σ({0}))",
        "Logistic sigmoid σ(x) = 1/(1+e^(−x)), one block whose local gradient σ(1−σ) uses "
        "its cached output. Expand it to see 1/(1+exp(−x)) gate by gate.",
        "시그모이드 σ(x) = 1/(1+e^(−x)). 캐시한 출력으로 지역 기울기 σ(1−σ)를 구하는 하나의 "
        "블록이며, 펼치면 1/(1+exp(−x))의 게이트들이 보입니다.", 1, expand=_expand_sigmoid)
-_unary("relu", "relu", "relu(x)", lambda m, a: m.relu(a), lambda m, a, out: m.step(a),
+_unary("relu", "relu", "relu({0})", lambda m, a: m.relu(a), lambda m, a, out: m.step(a),
+       "[{0} > 0]",
        r"\frac{\partial\,\mathrm{relu}(x)}{\partial x} = \mathbb{1}[x > 0]", "G⊙[{0}>0]",
        "Rectified linear unit max(0, x): routes the gradient where x > 0 (relu'(0) = 0).",
-       "ReLU max(0, x). x > 0인 곳으로만 기울기를 전달합니다(relu'(0) = 0).", 2, gate="route")
+       "ReLU max(0, x). x > 0인 곳으로만 기울기를 전달합니다(relu'(0) = 0).", 2,
+       gate=_gate("route", "ReLU gate", "ReLU 게이트", _RELU))
 
 # ---------------------------------------------------------------- tensor ops
 
@@ -222,7 +307,8 @@ _register(Op(
     en="Matrix product D = W X (1-D and 2-D operands). With upstream G = ∂L/∂D: "
        "∂L/∂W = G Xᵀ and ∂L/∂X = Wᵀ G; the gradient's shape always matches its tensor's.",
     ko="행렬곱 D = W X(1차원·2차원). 상위 기울기 G = ∂L/∂D에 대해 ∂L/∂W = G Xᵀ, "
-       "∂L/∂X = Wᵀ G이며, 기울기의 shape은 원래 텐서와 같습니다."))
+       "∂L/∂X = Wᵀ G이며, 기울기의 shape은 원래 텐서와 같습니다.",
+    written="{0} @ {1}", derivative=("{1}", "{0}")))
 
 
 def _dot_shape(a, b):
@@ -242,9 +328,10 @@ _register(Op(
     flops=lambda shapes, out: _matmul_flops(shapes, out) if shapes[0] and shapes[1] else size(out),
     scratch=lambda shapes, out: 0 if shapes[0] and shapes[1] else 2 * size(out),  # G·b, G·a
     latex=(r"\frac{\partial (a\cdot b)}{\partial a} = b", r"\frac{\partial (a\cdot b)}{\partial b} = a"),
-    rule=("G·{1}ᵀ", "{0}ᵀ·G"), gate="swap",
+    rule=("G·{1}ᵀ", "{0}ᵀ·G"), **_gate("swap", "Dot-product gate", "내적 게이트"),
     en="Dot product (numpy's dot): w·x for vectors, the matrix product for matrices.",
-    ko="내적(numpy의 dot). 벡터끼리는 w·x, 행렬은 행렬곱입니다."))
+    ko="내적(numpy의 dot). 벡터끼리는 w·x, 행렬은 행렬곱입니다.",
+    written="{0} · {1}", derivative=("{1}", "{0}")))
 
 
 def _scalar_out(*shapes):
@@ -267,7 +354,8 @@ _register(Op(
     latex=(r"\frac{\partial \sum_i x_i}{\partial x_j} = 1",), rule=("G·𝟙",),
     operands=("x",),
     en="Sum of all elements; like a many-input add gate it copies the gradient to each.",
-    ko="모든 원소의 합. 입력이 많은 합 게이트처럼 기울기를 각 원소에 복사합니다."))
+    ko="모든 원소의 합. 입력이 많은 합 게이트처럼 기울기를 각 원소에 복사합니다.",
+    written="sum({0})", derivative=("1",)))
 _register(Op(
     "mean", "mean", 1, "function", "mean(x)", lambda m, a: np.mean(a), _scalar_out,
     vjp=lambda g, args, out: (full(np.shape(args[0]), g / size(np.shape(args[0]))),),
@@ -275,12 +363,14 @@ _register(Op(
     latex=(r"\frac{\partial\, \mathrm{mean}(x)}{\partial x_j} = \frac{1}{n}",),
     rule=("G·𝟙/n",), operands=("x",),
     en="Mean of all elements (a minibatch average): each element gets 1/n of the gradient.",
-    ko="모든 원소의 평균(미니배치 평균). 각 원소는 기울기의 1/n을 받습니다."))
+    ko="모든 원소의 평균(미니배치 평균). 각 원소는 기울기의 1/n을 받습니다.",
+    written="mean({0})", derivative=("1",)))
 _register(Op(
     "transpose", "ᵀ", 1, "function", "transpose(x)", lambda m, a: np.transpose(a),
     lambda s: s[::-1], vjp=lambda g, args, out: (np.transpose(g) if np.ndim(g) else g,),
     latex=(r"\frac{\partial L}{\partial X} = G^\top",), rule=("Gᵀ",), operands=("X",),
-    en="Transpose; the gradient is transposed back.", ko="전치. 기울기는 다시 전치되어 돌아갑니다."))
+    en="Transpose; the gradient is transposed back.", ko="전치. 기울기는 다시 전치되어 돌아갑니다.",
+    written="transpose({0})", derivative=("1",)))
 
 
 def _softmax(z):
@@ -308,7 +398,8 @@ _register(Op(
     rule=("s⊙(G − Σ₀(G⊙s))",), operands=("z",),
     en="Softmax over axis 0 (classes; samples are columns): s = exp(z) / Σ exp(z).",
     ko="축 0(클래스, 샘플은 열) 방향 소프트맥스: s = exp(z) / Σ exp(z).",
-    expand=_expand_softmax))
+    expand=_expand_softmax,
+    written="softmax({0})", derivative=("0",)))
 
 
 def _colsum_shape(s):
@@ -323,7 +414,8 @@ _register(Op(
     latex=(r"\frac{\partial \sum_i x_{ij}}{\partial x_{kj}} = 1",), rule=("𝟙·G",),
     operands=("x",),
     en="Sum over axis 0 (each column), used inside expanded softmax.",
-    ko="축 0(각 열) 방향 합. 펼친 소프트맥스 안에서 쓰입니다."))
+    ko="축 0(각 열) 방향 합. 펼친 소프트맥스 안에서 쓰입니다.",
+    written="Σ₀({0})", derivative=("1",)))
 
 
 def _samples(a, b):
@@ -338,7 +430,8 @@ _register(Op(
     en="N, the number of samples (columns; 1 for a vector), used inside expanded "
        "cross-entropy. It depends on shapes only, so no gradient flows through it.",
     ko="샘플(열) 수 N(벡터면 1). 펼친 교차엔트로피 안에서 쓰이며, 모양에만 의존하므로 "
-       "기울기가 흐르지 않습니다."))
+       "기울기가 흐르지 않습니다.",
+    written="N({0}, {1})", derivative=("0", "0")))
 
 
 def _mse(a, b):
@@ -366,7 +459,8 @@ _register(Op(
            r"\frac{\partial L}{\partial y} = -\frac{2}{n}(\hat y - y)"),
     rule=("G·2({0}−{1})/n", "−G·2({0}−{1})/n"), operands=("ŷ", "y"),
     en="Mean squared error mean((ŷ − y)²), the regression loss.",
-    ko="평균제곱오차 mean((ŷ − y)²). 회귀 손실입니다.", expand=_expand_mse))
+    ko="평균제곱오차 mean((ŷ − y)²). 회귀 손실입니다.", expand=_expand_mse,
+    written="mse({0}, {1})", derivative=("2·({0} − {1})", "−2·({0} − {1})")))
 
 
 def _cross_entropy(p, y):
@@ -395,7 +489,8 @@ _register(Op(
     en="Cross-entropy −Σ y·log p / N of probabilities p against targets y; N is the number "
        "of samples (columns), 1 for a vector.",
     ko="교차엔트로피 −Σ y·log p / N. N은 샘플(열) 수이며 벡터면 1입니다.",
-    expand=_expand_cross_entropy))
+    expand=_expand_cross_entropy,
+    written="cross_entropy({0}, {1})", derivative=("−{1}/{0}", "−log({0})")))
 
 
 def _log_softmax(z):
@@ -441,7 +536,8 @@ _register(Op(
     en="Softmax followed by cross-entropy, computed stably in one node; for one-hot targets "
        "its gradient is simply (softmax(z) − y)/N.",
     ko="소프트맥스 다음 교차엔트로피를 한 노드에서 안정적으로 계산합니다. 원-핫 정답이면 "
-       "기울기는 (softmax(z) − y)/N입니다.", expand=_expand_sce))
+       "기울기는 (softmax(z) − y)/N입니다.", expand=_expand_sce,
+    written="softmax_cross_entropy({0}, {1})", derivative=("0", "0")))
 
 FUNCTIONS = {name: op for name, op in OPS.items() if op.kind == "function"}
 BINARY = {"+": OPS["add"], "-": OPS["sub"], "*": OPS["mul"], "/": OPS["div"],

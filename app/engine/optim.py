@@ -1,4 +1,5 @@
-"""Gradient descent on an expression's graph: θ ← θ − η∇θL (DESIGN §5, exactly).
+"""Gradient descent on an expression's graph: θ ← θ − η∇θL, by exactly the rules below
+(docs/engine.md "Training" lists the decisions).
 
 - `history[i]` holds the loss (L2 term included) and the gradient norm at the parameters
   before update i+1; `step` is that update's number, 1-based.

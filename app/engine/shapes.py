@@ -72,7 +72,7 @@ def unbroadcast(g, shape):
 
 
 def columns(shape):
-    """N in DESIGN §4: samples are columns, so a matrix has shape[1] samples, a vector 1."""
+    """The number of samples N: samples are columns, so a matrix has shape[1], a vector 1."""
     return shape[1] if len(shape) == 2 else 1
 
 

@@ -2,7 +2,7 @@
 
 Everything the engine reports about a graph is declared here and built by the emitters
 below: the node and edge records of `Result.nodes` / `Result.edges` and the step events of
-`Result.steps` (DESIGN §5, docs/engine.md "Steps"). One exception, for speed: the scalar
+`Result.steps` (docs/engine.md "Steps"). One exception, for speed: the scalar
 edge events (one per edge of a 10,000-op program) are dict literals in the accumulation
 loop of `autodiff.backward`, the one place every path of the backward pass goes through
 (tests/unit/test_trace.py checks every emitted record against its declaration). The API's
@@ -27,6 +27,8 @@ from typing import Annotated as D, Literal, NotRequired, TypedDict, Union
 
 import numpy as np
 
+from .writing import node_texts
+
 VARIABLE, CONSTANT, OP = "variable", "constant", "op"
 NodeKind = Literal["variable", "constant", "op"]
 LEAF_KINDS = {"var": VARIABLE, "const": CONSTANT}  # the parser's leaf markers → node kinds
@@ -48,6 +50,10 @@ class NodeRecord(TypedDict):
     op: D[str | None, "The op's name (add, mul, matmul, …); null on variables and constants."]
     label: D[str, "What the graph shows: ×, x, 2, …"]
     name: D[str | None, "The variable, or the name given by `name = expr`; else null."]
+    text: D[str, "How the node is written: its name; else its own source text; else (inside "
+                 "an expanded composite) its op's form over its inputs' texts, e.g. "
+                 "1 + exp(−u). Long texts are cut in the middle with …; a text without … "
+                 "parses back to the same computation."]
     inputs: D[list[str], "The argument nodes' ids, in argument order."]
     shape: D[list[int], "[] for a scalar, [n] or [rows, columns] for a tensor."]
     value: D[EngineValue, "The node's forward value."]
@@ -123,11 +129,11 @@ def node_ids(n):
 def node_records(g, ids, grads):
     getid = ids.__getitem__
     nodes = [{"id": node_id, "kind": kind, "op": op and op.name, "label": label,
-              "name": name, "inputs": list(map(getid, node_args)), "shape": list(shape),
-              "value": value, "grad": grad, "span": list(span)}
-             for node_id, kind, op, label, name, node_args, shape, value, grad, span
-             in zip(ids, g.kinds, g.ops, g.labels, g.names, g.args, g.shapes, g.values,
-                    grads, g.spans)]
+              "name": name, "text": text, "inputs": list(map(getid, node_args)),
+              "shape": list(shape), "value": value, "grad": grad, "span": list(span)}
+             for node_id, kind, op, label, name, text, node_args, shape, value, grad, span
+             in zip(ids, g.kinds, g.ops, g.labels, g.names, node_texts(g), g.args, g.shapes,
+                    g.values, grads, g.spans)]
     for i, block in enumerate(g.blocks):
         if block is not None:
             nodes[i]["block"] = block

@@ -8,43 +8,16 @@
 // The first line is always a localized sentence; the rest is the arithmetic.
 
 import { MINUS, formatNumber, formatShape, formatValue, isSummary, isTensor, toNumber } from "./format.js";
-import { STRINGS, t } from "./i18n.js";
+import { t } from "./i18n.js";
 import { prepare } from "./timeline.js";
+import { gateCase, gateSentence, isAtomic, render } from "./writing.js";
 
-// Source text longer than this would crowd the formulas; such nodes get "label#id" instead.
-const MAX_SOURCE_NAME = 16;
 const PARTIAL = "\u2202";
-const TRANSPOSE = "\u1d40";
-const INFIX = new Set(["add", "sub", "mul", "div", "matmul", "pow", "dot"]);
 
 const chainIndexes = new WeakMap();
 const opsMaps = new WeakMap();
 
 // ------------------------------------------------------------------ names
-
-// The engine's spans count code points; JS strings count UTF-16 units. They differ only
-// when the text has astral characters (possible inside comments), so only then pay for
-// splitting the text into code points.
-function spanText(expression, [start, end]) {
-  if (!/[\uD800-\uDFFF]/.test(expression)) return expression.slice(start, end);
-  return Array.from(expression).slice(start, end).join("");
-}
-
-// Nodes expanded from one composite all carry the composite's span; only the block's
-// output (its last node, the order being topological) is what that text computes.
-function blockOutputs(nodes) {
-  const last = new Map();
-  for (const node of nodes) if (node.block) last.set(node.block.id, node.id);
-  return new Set(last.values());
-}
-
-function shortSource(graph, node, outputs) {
-  if (!Array.isArray(node.span) || typeof graph.expression !== "string") return null;
-  if (node.block && !outputs.has(node.id)) return null;
-  const text = spanText(graph.expression, node.span).trim();
-  if (!text || text.length > MAX_SOURCE_NAME || /[\n#;=]/.test(text)) return null;
-  return text;
-}
 
 // The output is called by its name, else "f" as in the tutorial, unless a variable already
 // uses that letter.
@@ -55,17 +28,17 @@ function pickOutputName(graph) {
   return ["f", "out", "output"].find((c) => !taken.has(c)) ?? "f";
 }
 
-function nameNode(graph, node, outputs, outputName) {
+// The engine writes every node (its name, its own source text, or its op over its inputs'
+// texts); only the output is called "f" (or its name) in formulas, as in the tutorial.
+function nameNode(graph, node, outputName) {
   if (node.name) return node.name;
   if (node.id === graph.output) return outputName;
-  if (node.kind !== "op") return String(node.label);
-  return shortSource(graph, node, outputs) ?? `${node.label}#${String(node.id).replace(/^n/, "")}`;
+  return String(node.text ?? node.label);
 }
 
 function buildNames(graph) {
-  const outputs = blockOutputs(graph.nodes);
   const outputName = pickOutputName(graph);
-  const names = new Map(graph.nodes.map((n) => [n.id, nameNode(graph, n, outputs, outputName)]));
+  const names = new Map(graph.nodes.map((n) => [n.id, nameNode(graph, n, outputName)]));
   return { names, outputName, top: pickTopName(graph, names, outputName) };
 }
 
@@ -91,8 +64,9 @@ function chainIndex(graph) {
   return c;
 }
 
-/** How formulas call a node: its name, a variable's or constant's label, its source text
- * when short, else "label#id" (e.g. "÷#14"). The output is its name or "f". */
+/** How formulas call a node: the engine's text for it (its name, its own source text, or
+ * its op over its inputs' texts, cut in the middle when long). The output is its name or
+ * "f". */
 export function displayName(graph, nodeId) {
   return chainIndex(graph).names.get(nodeId) ?? String(nodeId);
 }
@@ -104,61 +78,31 @@ export function outputName(graph) {
 
 // ------------------------------------------------------------------ formula pieces
 
-// "f(…)" whose first "(" closes at the very end reads as one unit, like a name.
-function isCall(text) {
-  const open = text.search(/\(/);
-  if (open < 1 || !text.endsWith(")") || !/^[\p{L}_][\p{L}\p{M}\p{N}_ ]*$/u.test(text.slice(0, open))) return false;
-  let depth = 0;
-  for (let i = open; i < text.length; i += 1) {
-    depth += text[i] === "(" ? 1 : text[i] === ")" ? -1 : 0;
-    if (depth === 0) return i === text.length - 1;
-  }
-  return false;
-}
-
-// Names that need no parentheses next to an operator or after ∂: identifiers in any script
-// (combining marks included, as in Python's rule), numbers, "exp#12", calls like "max(x, y)".
-function isAtomic(text) {
-  return /^[\p{L}\p{M}\p{N}_.#]+$/u.test(text) || isCall(text);
-}
-
 function wrapName(text) {
   return isAtomic(text) ? text : `(${text})`;
+}
+
+// A negative number after an operator is parenthesised: "1 · (−4)".
+function wrapValue(text, position) {
+  return text.startsWith(MINUS) && position > 0 ? `(${text})` : text;
 }
 
 function partial(top, name) {
   return `${PARTIAL}${wrapName(top)}/${PARTIAL}${wrapName(name)}`;
 }
 
-// A negative number after an operator, or as a base, is parenthesised: "3 × (−4)", "(−2) ^ 2".
-function wrapValue(text, position, op) {
-  const needs = text.startsWith(MINUS) && (position > 0 || op === "pow" || op === "transpose");
-  return needs ? `(${text})` : text;
+function opOf(ops, node) {
+  return opsMap(ops).get(node.op) ?? null;
 }
 
-function callText(node, parts, wrap) {
-  const op = node.op;
-  if (INFIX.has(op) && parts.length === 2) return `${wrap(parts[0], 0, op)} ${node.label} ${wrap(parts[1], 1, op)}`;
-  if (op === "neg") return `${MINUS}${wrap(parts[0], 1, op)}`;
-  if (op === "transpose") return `${wrap(parts[0], 0, op)}${TRANSPOSE}`;
-  if (op === "abs") return `|${parts[0]}|`;
-  return `${node.label}(${parts.join(", ")})`;
+// How a node of `op` reads over `parts` (names, numbers or shapes): the op's `written`
+// template from /api/ops; without it, a call with the node's label.
+function writeNode(op, node, parts) {
+  return op ? render(op.written, parts) : `${node.label}(${parts.join(", ")})`;
 }
 
 function boxShape(shape) {
   return Array.isArray(shape) && shape.length ? `(${formatShape(shape)})` : "()";
-}
-
-function shapeText(node, shapes) {
-  const boxed = shapes.map(boxShape);
-  if (INFIX.has(node.op) && shapes.length === 2) {
-    const sign = node.op === "matmul" || node.op === "dot" ? "\u00b7" : ` ${node.label} `;
-    return boxed.join(sign);
-  }
-  if (node.op === "neg") return `${MINUS}${boxed[0]}`;
-  if (node.op === "transpose") return `${boxed[0]}${TRANSPOSE}`;
-  if (node.op === "abs") return `|${formatShape(shapes[0])}|`;
-  return `${node.label}(${shapes.map(formatShape).join(", ")})`;
 }
 
 function num(v, digits) {
@@ -171,21 +115,21 @@ function lhsOf(graph, node, c) {
   return node.name || node.id === graph.output ? c.names.get(node.id) : null;
 }
 
-function forwardMath(node, inputs, value, prefix, names, digits) {
-  const symbolic = callText(node, inputs.map((n) => names.get(n.id)), wrapName);
+function forwardMath(op, node, inputs, value, prefix, names, digits) {
+  const symbolic = writeNode(op, node, inputs.map((n) => names.get(n.id)));
   if (isTensor(value) || inputs.some((n) => isTensor(n.value))) {
-    const shapes = `${shapeText(node, inputs.map((n) => n.shape))} \u2192 ${boxShape(node.shape)}`;
+    const shapes = `${writeNode(op, node, inputs.map((n) => boxShape(n.shape)))} \u2192 ${boxShape(node.shape)}`;
     return [`${prefix}${symbolic}: ${shapes}`, `${prefix || `${symbolic} = `}${formatValue(value, digits)}`];
   }
-  const numeric = callText(node, inputs.map((n) => num(n.value, digits)), wrapValue);
+  const numeric = writeNode(op, node, inputs.map((n) => num(n.value, digits)));
   return [`${prefix}${symbolic} = ${numeric} = ${num(value, digits)}`];
 }
 
-function explainForward(graph, step, lang, digits, p, c) {
+function explainForward(graph, step, lang, digits, ops, p, c) {
   const node = p.nodeById.get(step.node);
   const inputs = node.inputs.map((id) => p.nodeById.get(id));
   const lhs = lhsOf(graph, node, c);
-  const math = forwardMath(node, inputs, step.value, lhs ? `${lhs} = ` : "", c.names, digits);
+  const math = forwardMath(opOf(ops, node), node, inputs, step.value, lhs ? `${lhs} = ` : "", c.names, digits);
   return { kind: "forward", lines: [t(lang, "chain.forward", { node: c.names.get(node.id) }), ...math], gate: null, fork: null };
 }
 
@@ -262,28 +206,58 @@ function ruleShapes(step, target, p) {
   return step.index === 0 ? `${boxShape(up)}\u00b7${boxShape(transposed(b))}` : `${boxShape(transposed(a))}\u00b7${boxShape(up)}`;
 }
 
+// A broadcast scalar's gradient is a plain sum of G's entries (its rule reads Σ(G) or
+// Σ(−G)): with a few entries, the sum is written out.
+const SUM_TERMS = 8;
+
+function broadcastSum(step, digits) {
+  const sign = { "\u03a3(G)": 1, "\u03a3(\u2212G)": -1 }[step.local];
+  const g = step.upstream;
+  if (!sign || step.shapes.source.length || !Array.isArray(g)) return [];
+  const terms = g.flat(Infinity);
+  if (terms.length > SUM_TERMS || !terms.every((v) => typeof v === "number")) return [];
+  const shown = terms.map((v, i) => wrapValue(num(sign * v, digits), i));
+  return [`${step.local} = ${shown.join(" + ")} = ${num(step.contribution, digits)}`];
+}
+
 function tensorEdgeLines(step, target, top, src, tgt, digits, atFork, p) {
   const lhs = atFork ? "" : `${partial(top, src)} = `;
   const rule = `${lhs}${step.local}: ${ruleShapes(step, target, p)} \u2192 ${boxShape(step.shapes.source)}`;
-  const lines = [rule, `G = ${partial(top, tgt)}`];
+  const lines = [rule, `G = ${partial(top, tgt)}`, ...broadcastSum(step, digits)];
   if (!atFork) lines.push(`${partial(top, src)} = ${formatValue(step.contribution, digits)}`);
   return lines;
 }
 
+// The local derivative from the op's registry entry, symbolic then with numbers:
+// "∂σ/∂u = σ·(1 − σ) = 0.7311·(1 − 0.7311) = 0.1966" (repeats dropped: "∂q/∂x = 1").
+function localLine(op, step, target, tgt, src, digits, p, c) {
+  if (!op?.derivative?.[step.index]) return [];
+  const inputs = target.inputs.map((id) => p.nodeById.get(id));
+  const template = op.derivative[step.index];
+  const symbolic = render(template, inputs.map((n) => c.names.get(n.id)), op.label);
+  const numeric = render(template, inputs.map((n) => num(n.value, digits)), num(target.value, digits));
+  const parts = [partial(tgt, src), symbolic, numeric, num(step.local, digits)];
+  return [[...new Set(parts)].join(" = ")];
+}
+
 function explainEdge(graph, step, k, lang, digits, ops, p, c) {
   const target = p.nodeById.get(step.target);
+  const op = opOf(ops, target);
   const top = c.top;
   const src = c.names.get(step.source);
   const tgt = c.names.get(step.target);
   const fork = forkOf(step, k, p, c);
   const tensor = Boolean(step.shapes);
   const caption = t(lang, tensor ? "chain.edge_tensor" : "chain.edge", { source: src });
+  // Into the output with the default seed, ∂f/∂f · ∂f/∂x says nothing the local line does not.
+  const local = localLine(op, step, target, tgt, src, digits, p, c);
+  const direct = target.id === graph.output && top === c.outputName && !fork && local.length;
   const math = tensor
     ? tensorEdgeLines(step, target, top, src, tgt, digits, Boolean(fork), p)
-    : [scalarEdgeLine(step, top, src, tgt, digits, Boolean(fork))];
+    : [...local, ...(direct ? [] : [scalarEdgeLine(step, top, src, tgt, digits, Boolean(fork))])];
   const forkText = fork ? forkLines(step, k, top, src, lang, digits, fork, p, c) : [];
   return { kind: "edge", lines: [caption, ...math, ...forkText],
-    gate: gateSentence(step, target, lang, digits, ops, p, c), fork };
+    gate: gateText(op, step, target, lang, digits, p, c), fork };
 }
 
 // ------------------------------------------------------------------ gate patterns
@@ -299,18 +273,6 @@ function opsMap(ops) {
   return m;
 }
 
-function gateName(target, lang) {
-  const key = `gate.name.${target.op}`;
-  return Object.hasOwn(STRINGS.en, key) ? t(lang, key) : t(lang, "gate.name.other", { label: target.label });
-}
-
-function routeKey(step, target) {
-  if (step.shapes) return "gate.route";
-  const local = toNumber(step.local);
-  if (target.op === "relu") return local === 1 ? "gate.relu_pass" : local === 0 ? "gate.relu_block" : "gate.route";
-  return { 1: "gate.route_win", 0: "gate.route_lose", 0.5: "gate.route_tie" }[local] ?? "gate.route";
-}
-
 function swapOther(step, target, digits, p, c) {
   const otherId = target.inputs[1 - step.index];
   const other = p.nodeById.get(otherId);
@@ -320,20 +282,14 @@ function swapOther(step, target, digits, p, c) {
   return other.kind === "constant" ? num(other.value, digits) : `${name} = ${num(other.value, digits)}`;
 }
 
-function gateSentence(step, target, lang, digits, ops, p, c) {
-  const op = opsMap(ops).get(target.op);
-  const gate = gateName(target, lang);
-  const source = c.names.get(step.source);
-  switch (op?.gate) {
-    case "distribute": {
-      const negated = String(op.rule?.[step.index] ?? "").startsWith(MINUS);
-      return t(lang, negated ? "gate.distribute_negated" : "gate.distribute", { gate });
-    }
-    case "route": return t(lang, routeKey(step, target), { gate, source });
-    case "swap": return target.inputs.length === 2
-      ? t(lang, "gate.swap", { gate, source, other: swapOther(step, target, digits, p, c) }) : null;
-    default: return null;
-  }
+// The gate's sentence from its registry entry (/api/ops), for this edge's case.
+function gateText(op, step, target, lang, digits, p, c) {
+  const broadcast = Boolean(step.shapes) && String(step.shapes.source) !== String(step.shapes.upstream);
+  const local = typeof step.local === "string" ? step.local : toNumber(step.local);
+  const which = gateCase(op, step.index, local, broadcast);
+  if (!which) return null;
+  const other = which === "other" ? swapOther(step, target, digits, p, c) : "";
+  return gateSentence(op, which, lang, c.names.get(step.source), other);
 }
 
 // ------------------------------------------------------------------ public
@@ -342,14 +298,15 @@ function gateSentence(step, target, lang, digits, ops, p, c) {
  * The chain-rule panel for the event the timeline shows at k (steps[k − 1]):
  * {kind: "idle"|"forward"|"seed"|"edge", lines: [strings], gate: string|null,
  *  fork: null | {node, count, contributions: [{edge, value}] so far, sum so far, complete}}.
- * `ops` is the /api/ops response (or its `ops` list): it supplies the gate patterns.
+ * `ops` is the /api/ops response (or its `ops` list): it says how each op is written, its
+ * local derivatives and its gate's sentences.
  */
 export function explain(graph, k, lang, { digits = 4, ops = null } = {}) {
   const p = prepare(graph);
   const c = chainIndex(graph);
   const kk = Math.min(p.n, Math.max(0, Math.trunc(Number(k)) || 0));
   const step = kk > 0 ? p.steps[kk - 1] : null;
-  if (step?.kind === "node") return explainForward(graph, step, lang, digits, p, c);
+  if (step?.kind === "node") return explainForward(graph, step, lang, digits, ops, p, c);
   if (step?.kind === "seed") return explainSeed(graph, step, lang, digits, c);
   if (step?.kind === "edge") return explainEdge(graph, step, kk, lang, digits, ops, p, c);
   return { kind: "idle", lines: [t(lang, "chain.idle")], gate: null, fork: null };

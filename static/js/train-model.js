@@ -1,6 +1,6 @@
 // The training lab's pure logic: which variables are parameters, minibatch data, the
 // scaling experiment's arithmetic, a run built from /api/train's messages, and the update
-// formulas with their numbers (DESIGN §5). No DOM: tests in tests/js/train-panel.test.mjs
+// formulas with their numbers (app/engine/optim.py). No DOM: tests in tests/js/train-panel.test.mjs
 // (through train-panel.js, which re-exports all of it).
 import { firstError, own } from "./api.js";
 import { formatNumber, formatValue, MINUS, toNumber } from "./format.js";

@@ -3,61 +3,42 @@
 // step single updates with their arithmetic, draw the loss landscape of two scalar
 // parameters, and try the tutorial's input-scaling experiment.
 //
+// This file is the controller: it holds the panel's state and runs the actions. The parts:
+//   train-form.js   builds the controls (DOM only)
+//   train-view.js   shows the state (legend, current parameters, update arithmetic, scaling)
+//   train-run.js    one run's state: settings, request, record, end, status (pure)
+//   train-model.js  the arithmetic: NDJSON lines, batches, scaling, update formulas (pure)
+//   train-rules.js  the optimizers' rules from GET /api/optimizers (pure)
+//   loss-chart.js, contour.js  the loss chart and the landscape; api.js  the stream
+//
 // The panel never edits the page's state directly: it reads the problem through
 // getProblem() and writes values through applyParams(), which re-runs the graph. The pure
-// helpers live in train-model.js and are re-exported here (tests/js/train-panel.test.mjs).
+// helpers of train-model.js are re-exported here (tests/js/train-panel.test.mjs).
 //
 // Names are the user's text: what is keyed by name is a Map, and objects from the page or
 // the API are read with own(), so "constructor" never finds Object.prototype's member.
 //
 // The optimizers, their hyperparameters (defaults, bounds, labels) and the step limits are
 // not written here: they come from GET /api/optimizers (the engine's table), and the
-// inputs are built from that answer (train-rules.js). The NDJSON stream is api.js's.
-import { firstError, getOptimizers, own, postJSON, splitLines, streamTrain } from "./api.js";
+// inputs are built from that answer (train-rules.js).
+import { getOptimizers, own, postJSON, splitLines, streamTrain } from "./api.js";
 import { LandscapeView, landscapeBox } from "./contour.js";
-import { formatNumber, formatValue } from "./format.js";
-import { CHART, LossChart, runClasses } from "./loss-chart.js";
-import { allHyperparameters, findOptimizer, inLanguage, inputRule, readNumber, startingValues }
-  from "./train-rules.js";
+import { LossChart } from "./loss-chart.js";
+import { addHyperInputs, buildForm, DEFAULTS, el, showHyper, translateForm } from "./train-form.js";
 import {
-  absorb, allFinite, batchData, columns, defaultParams, isScalar, norm, sameValues, scaleValue, size,
-  standardiseRows, updateLines,
+  absorb, allFinite, batchData, columns, defaultParams, isScalar, norm, sameValues, scaleValue, standardiseRows,
 } from "./train-model.js";
+import { findOptimizer, inLanguage, readNumber, startingValues } from "./train-rules.js";
+import {
+  continues, endParams, endRun, endStatus, failure, followTicks, initialOf, newRun, pathNamesOf, readSettings,
+  replay, runningStatus, startValues, stepConfig, stepStatus, trainRequest,
+} from "./train-run.js";
+import { message, renderCurrent, renderLegend, renderParamList, renderScaleResult, renderUpdate } from "./train-view.js";
 
 export { readNumber, splitLines };
 export * from "./train-model.js";
 
 const LIVE_APPLY_MS = 500; // while a long run streams, the graph follows at most this often
-const SCALE_FACTORS = [1, 10, 100, 1000];
-const DEFAULTS = { l2: 0, steps: 100 }; // the panel's starting choices (not rules)
-
-// ------------------------------------------------------------------ DOM helpers
-
-function el(tag, className = "", props = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k === "text") node.textContent = v;
-    else node[k] = v;
-  }
-  return node;
-}
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-function svgEl(tag, attrs = {}) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
-}
-
-/** A page error for a failed call: the API's own message, or network / server. */
-function failure(result) {
-  return firstError(result) ?? (result.status ? { key: "error.server", params: { status: result.status } }
-                                              : { key: "error.network" });
-}
-
-// ------------------------------------------------------------------ the panel
 
 export class TrainPanel {
   constructor(root, { getProblem, applyParams, t }) {
@@ -83,165 +64,21 @@ export class TrainPanel {
     this.landscapeDrawn = false;
     this.live = null; // the graph re-run that follows a long run
     this.frame = 0;
-    this.texts = []; // {node, key}: the static labels, translated again on a language switch
     this.rules = null; // GET /api/optimizers: {optimizers, limits}
     this.pendingTrain = undefined; // a preset's training settings that came before the rules
-    this.build();
+    this.form = buildForm(root, {
+      train: () => this.train(), pause: () => this.pause(), step: () => this.stepOnce(),
+      reset: () => this.reset(), clear: () => this.clearRuns(), optimizer: () => this.renderHyper(),
+      log: () => this.chart.draw(this.runs, { log: this.form.logBox.checked }),
+      scaleApply: () => this.applyScale(), standardise: () => this.standardise(),
+    });
+    this.chart = new LossChart(this.form.chartSvg, (k, p) => this.t(k, p));
+    this.landscape = new LandscapeView(this.form.landscapeSvg, (k, p) => this.t(k, p));
+    this.renderHyper();
+    this.renderButtons();
     this.loadRules();
     this.observeValues();
     this.setLanguage();
-  }
-
-  // ---------------------------------------------------------------- building
-
-  /** `node`, whose text is the translation of `key` in the page's language. */
-  text(node, key) {
-    this.texts.push({ node, key });
-    return node;
-  }
-
-  /** A labelled input: the label's text above it. */
-  field(id, key, input) {
-    const label = el("label", "tp-field");
-    label.htmlFor = id;
-    input.id = id;
-    label.append(this.text(el("span"), key), input);
-    return label;
-  }
-
-  /** A number field; Enter in it trains. */
-  numberInput(testid, { min, step = "any" } = {}) {
-    const input = el("input", "", { type: "number", step, inputMode: "decimal", autocomplete: "off" });
-    input.dataset.testid = testid;
-    if (min !== undefined) input.min = String(min);
-    input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.isComposing) { e.preventDefault(); this.train(); }
-    });
-    input.addEventListener("input", () => input.removeAttribute("aria-invalid"));
-    return input;
-  }
-
-  button(id, key, className = "") {
-    return this.text(el("button", className, { type: "button", id }), key);
-  }
-
-  build() {
-    const root = this.root;
-    root.classList.add("tp");
-    root.replaceChildren();
-
-    // Parameters
-    this.paramsBox = el("fieldset", "tp-params");
-    this.paramsLegend = this.text(el("legend"), "train.params");
-    this.paramsList = el("div", "tp-param-list");
-    this.paramsHint = el("p", "hint");
-    this.paramsBox.append(this.paramsLegend, this.paramsList, this.paramsHint);
-
-    // Optimizer and hyperparameters: their inputs are built when the rules arrive
-    // (buildHyper); until then Train and Step wait.
-    this.optimizer = el("select", "", { dataset: { testid: "train-optimizer" } });
-    this.optimizer.addEventListener("change", () => this.renderHyper());
-    this.hyper = new Map(); // key -> {input, field, label, h}
-    this.l2 = this.numberInput("train-l2", { min: 0 });
-    this.batch = this.numberInput("train-batch", { min: 1, step: "1" });
-    this.steps = this.numberInput("train-steps", { min: 1, step: "1" });
-    this.l2.value = String(DEFAULTS.l2);
-    this.steps.value = String(DEFAULTS.steps);
-    const grid = el("div", "tp-grid");
-    grid.append(this.field("train-optimizer", "train.optimizer", this.optimizer));
-    const numbers = el("div", "tp-grid tp-grid-3");
-    numbers.append(this.field("train-l2", "train.l2", this.l2),
-                   this.field("train-batch", "train.batch", this.batch),
-                   this.field("train-steps", "train.steps", this.steps));
-    this.hyperGrids = { common: grid, others: numbers };
-
-    // Actions
-    this.trainButton = this.button("train-run", "train.train", "primary");
-    this.trainButton.dataset.testid = "train-button";
-    this.pauseButton = this.button("train-pause", "train.pause");
-    this.stepButton = this.button("train-step", "train.step");
-    this.resetButton = this.button("train-reset", "train.reset");
-    this.clearButton = this.button("train-clear", "train.clear");
-    this.trainButton.addEventListener("click", () => this.train());
-    this.pauseButton.addEventListener("click", () => this.pause());
-    this.stepButton.addEventListener("click", () => this.stepOnce());
-    this.resetButton.addEventListener("click", () => this.reset());
-    this.clearButton.addEventListener("click", () => this.clearRuns());
-    const actions = el("div", "tp-actions");
-    actions.append(this.trainButton, this.pauseButton, this.stepButton, this.resetButton);
-
-    this.statusEl = el("p", "tp-status", { dataset: { testid: "train-status" } });
-    this.statusEl.setAttribute("role", "status");
-    this.statusEl.setAttribute("aria-live", "polite");
-
-    // Loss chart
-    this.logBox = el("input", "", { type: "checkbox", id: "train-log" });
-    this.logBox.addEventListener("change", () => this.chart.draw(this.runs, { log: this.logBox.checked }));
-    const logLabel = el("label", "check tp-log");
-    logLabel.append(this.logBox, this.text(el("span"), "train.log"));
-    const chartSvg = svgEl("svg", { "data-testid": "loss-chart", role: "img", class: "tp-chart",
-                                    width: CHART.width, height: CHART.height });
-    this.chartSvg = chartSvg;
-    this.chart = new LossChart(chartSvg, (k, p) => this.t(k, p));
-    this.legend = el("ul", "tp-legend", { dataset: { testid: "train-legend" } });
-    this.currentEl = el("div", "tp-current", { dataset: { testid: "train-current" } });
-
-    // Single update arithmetic
-    this.updateEl = el("section", "tp-update", { dataset: { testid: "update-arithmetic" } });
-    this.updateEl.hidden = true;
-    this.updateEl.setAttribute("aria-live", "polite");
-
-    // Landscape
-    this.landscapeEl = el("section", "tp-landscape");
-    this.landscapeEl.hidden = true;
-    const landscapeSvg = svgEl("svg", { "data-testid": "landscape", role: "img", class: "tp-contour" });
-    this.landscape = new LandscapeView(landscapeSvg, (k, p) => this.t(k, p));
-    this.landscapeSvg = landscapeSvg;
-    this.landscapeHint = el("p", "hint");
-    this.landscapeEl.append(this.text(el("h3"), "train.landscape.title"), landscapeSvg, this.landscapeHint);
-
-    // Input scaling experiment
-    // A disclosure button rather than <details>: the page's timeline keys take Space
-    // everywhere except on buttons and form fields.
-    this.scaleEl = el("section", "tp-scale");
-    this.scaleToggle = el("button", "tp-disclosure", { type: "button", id: "train-scale-toggle" });
-    this.scaleToggle.setAttribute("aria-expanded", "false");
-    this.scaleToggle.setAttribute("aria-controls", "train-scale-body");
-    this.scaleToggle.append(el("span", "tp-caret", { text: "▸" }), this.text(el("span"), "train.scale.title"));
-    this.scaleBody = el("div", "tp-scale-body", { id: "train-scale-body" });
-    this.scaleBody.hidden = true;
-    this.scaleToggle.addEventListener("click", () => {
-      const open = this.scaleBody.hidden;
-      this.scaleBody.hidden = !open;
-      this.scaleToggle.setAttribute("aria-expanded", String(open));
-    });
-    this.scaleVar = el("select", "", { dataset: { testid: "train-scale-var" } });
-    this.scaleK = el("select", "", { dataset: { testid: "train-scale-k" } });
-    for (const k of SCALE_FACTORS) this.scaleK.append(el("option", "", { value: String(k), text: `×${k}` }));
-    this.scaleApply = this.button("train-scale-apply", "train.scale.apply");
-    this.standardiseButton = this.button("train-standardise", "train.scale.standardise");
-    this.scaleApply.addEventListener("click", () => this.applyScale());
-    this.standardiseButton.addEventListener("click", () => this.standardise());
-    const scaleRow = el("div", "tp-grid");
-    scaleRow.append(this.field("train-scale-var", "train.scale.input", this.scaleVar),
-                    this.field("train-scale-k", "train.scale.factor", this.scaleK));
-    const scaleActions = el("div", "tp-actions");
-    scaleActions.append(this.scaleApply, this.standardiseButton);
-    this.scaleResultEl = el("div", "tp-scale-result", { dataset: { testid: "train-scale-result" } });
-    this.scaleResultEl.setAttribute("aria-live", "polite");
-    this.scaleBody.append(this.text(el("p", "hint"), "train.scale.explain"), scaleRow, scaleActions,
-                          this.scaleResultEl);
-    this.scaleEl.append(this.scaleToggle, this.scaleBody);
-
-    const chartBox = el("div", "tp-chart-box");
-    this.runsHint = this.text(el("p", "hint"), "train.runs_hint");
-    const chartHead = el("div", "tp-chart-head");
-    chartHead.append(this.clearButton, logLabel);
-    chartBox.append(chartHead, chartSvg, this.legend, this.runsHint);
-    root.append(this.paramsBox, grid, numbers, actions, this.statusEl, chartBox, this.currentEl, this.updateEl,
-                this.landscapeEl, this.scaleEl);
-    this.renderHyper();
-    this.renderButtons();
   }
 
   /** Fetch the rules (GET /api/optimizers) and build the optimizer's inputs from them. */
@@ -252,35 +89,12 @@ export class TrainPanel {
       return;
     }
     this.rules = result.data;
-    this.buildHyper();
+    addHyperInputs(this.form, this.rules, () => this.train());
     this.loadTrain(this.pendingTrain);
     this.pendingTrain = undefined;
     this.renderHyper();
     this.setLanguage();
     this.renderButtons();
-  }
-
-  /** One option per optimizer and one input per hyperparameter of any of them: those every
-   * optimizer has (the learning rate) beside the optimizer, the others with L2 and steps. */
-  buildHyper() {
-    const optimizers = this.rules.optimizers;
-    this.optimizer.replaceChildren(...optimizers.map((o) => el("option", "", { value: o.name })));
-    const common = (key) => optimizers.every((o) => o.hyperparameters.some((h) => h.key === key));
-    const others = [];
-    for (const h of allHyperparameters(this.rules)) {
-      const id = `train-${h.key}`;
-      const input = this.numberInput(id, { min: h.min ?? undefined });
-      input.value = String(h.suggested);
-      const field = el("label", "tp-field");
-      field.htmlFor = id;
-      input.id = id;
-      const label = el("span");
-      field.append(label, input);
-      this.hyper.set(h.key, { input, field, label, h });
-      if (common(h.key)) this.hyperGrids.common.append(field);
-      else others.push(field);
-    }
-    this.hyperGrids.others.prepend(...others);
   }
 
   /** A preset's training settings (or, without them, the panel's current ones) into the
@@ -291,12 +105,13 @@ export class TrainPanel {
       return;
     }
     if (!train) return;
+    const f = this.form;
     const o = train.optimizer ?? {};
-    this.optimizer.value = findOptimizer(this.rules, o.name) ? o.name : this.rules.optimizers[0].name;
-    for (const [key, value] of startingValues(this.rules, o)) this.hyper.get(key).input.value = String(value);
-    this.l2.value = String(train.l2 ?? DEFAULTS.l2);
-    this.steps.value = String(train.steps ?? DEFAULTS.steps);
-    this.batch.value = train.batch?.size ? String(train.batch.size) : "";
+    f.optimizer.value = findOptimizer(this.rules, o.name) ? o.name : this.rules.optimizers[0].name;
+    for (const [key, value] of startingValues(this.rules, o)) f.hyper.get(key).input.value = String(value);
+    f.l2.value = String(train.l2 ?? DEFAULTS.l2);
+    f.steps.value = String(train.steps ?? DEFAULTS.steps);
+    f.batch.value = train.batch?.size ? String(train.batch.size) : "";
   }
 
   /** The limits of /api/train (BPV_MAX_TRAIN_STEPS and the detail / track bounds). */
@@ -328,10 +143,7 @@ export class TrainPanel {
     const vars = [...(problem.variables ?? Object.keys(problem.values))];
     const changed = !sameValues(vars, this.variables);
     if (changed) {
-      const known = new Set(this.variables);
-      const defaults = new Set(defaultParams(vars));
-      for (const name of vars) if (!known.has(name) && defaults.has(name)) this.selected.add(name);
-      for (const name of [...this.selected]) if (!vars.includes(name)) this.selected.delete(name);
+      this.selected = followTicks(this.selected, this.variables, vars);
       this.variables = vars;
     }
     const shapesChanged = vars.some((v) => isScalar(own(this.values, v)) !== isScalar(own(problem.values, v))
@@ -363,84 +175,45 @@ export class TrainPanel {
     return this.pageApply(values);
   }
 
-  /** Where a run starts: every run from the same initial parameter values, so runs compare
-   * fairly. A parameter the learner edited by hand (it differs from what the panel last
-   * wrote) becomes the new initial value. */
+  /** Where a run starts (train-run.js's startValues on the panel's initial and applied values). */
   startValues(problem, params) {
-    const initial = this.initial.values;
-    for (const p of params) {
-      const current = own(problem.values, p);
-      const edited = !this.applied.has(p) || !sameValues(current, this.applied.get(p));
-      if (edited || !initial.has(p)) initial.set(p, structuredClone(current));
-    }
-    return Object.fromEntries(params.map((p) => [p, structuredClone(initial.get(p))]));
+    return startValues(this.initial.values, this.applied, problem.values, params);
   }
 
   /** Two scalar parameters selected: the case with a loss landscape. */
   pathNames(values = this.values) {
-    const params = this.params();
-    return params.length === 2 && params.every((p) => isScalar(own(values, p))) ? params : null;
+    return pathNamesOf(this.params(), values);
   }
 
   /** The optimizer settings from the inputs, or null (the bad input is marked). */
   settings() {
-    const name = this.optimizer.value;
-    const optimizer = findOptimizer(this.rules, name);
+    const f = this.form;
+    const optimizer = findOptimizer(this.rules, f.optimizer.value);
     if (!optimizer) return null;
-    const checks = [
-      ...optimizer.hyperparameters.map((h) => [this.hyper.get(h.key).input, inputRule(h), h.key]),
-      [this.l2, { min: 0, empty: 0 }],
-      [this.steps, { min: 1, max: this.limits.max_train_steps, closed: true, integer: true }],
-      [this.batch, { min: 1, integer: true, empty: null }],
-    ];
-    const read = new Map();
-    const values = { name };
-    for (const [input, rule, key] of checks) {
-      const v = readNumber(input.value, rule);
-      if (v === null && !(rule.empty === null && input.value.trim() === "")) {
-        input.setAttribute("aria-invalid", "true");
-        input.focus();
-        const label = input.closest("label")?.querySelector("span")?.textContent ?? "";
-        this.setStatus({ key: "train.error.field", params: { field: label } });
-        return null;
-      }
-      read.set(input, v);
-      if (key) values[key] = v;
-    }
-    return { optimizer: values, l2: read.get(this.l2), steps: read.get(this.steps), batch: read.get(this.batch) };
+    const texts = { hyper: new Map([...f.hyper].map(([key, { input }]) => [key, input.value])),
+                    l2: f.l2.value, steps: f.steps.value, batch: f.batch.value };
+    const { settings, invalid } = readSettings(optimizer, texts, this.limits);
+    if (settings) return settings;
+    const input = invalid.field === "hyper" ? f.hyper.get(invalid.key).input : f[invalid.field];
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    const label = input.closest("label")?.querySelector("span")?.textContent ?? "";
+    this.setStatus({ key: "train.error.field", params: { field: label } });
+    return null;
   }
 
   /** The /api/train request for the current choices, or null (with the reason shown). */
-  request(problem, settings) {
+  request(problem, settings, { fromStart = false } = {}) {
     const params = this.params();
     if (!params.length) {
       this.setStatus({ key: "train.error.no_params" });
       return null;
     }
-    const request = { expression: problem.expression, values: problem.values, params,
-                      optimizer: settings.optimizer, steps: settings.steps };
-    if (settings.fromStart) request.values = { ...problem.values, ...this.startValues(problem, params) };
-    if (settings.l2 > 0) request.l2 = settings.l2;
-    const data = batchData(problem.values, params);
-    if (settings.batch && data && settings.batch < data.columns) {
-      request.batch = { size: settings.batch, data: data.data };
-    }
-    if (params.reduce((n, p) => n + size(own(problem.values, p)), 0) <= this.limits.track_numbers) request.track = true;
-    return request;
+    return trainRequest(problem, params, settings, this.limits, fromStart ? this.startValues(problem, params) : null);
   }
 
   newRun(kind, request, problem) {
-    const pathNames = request.track ? this.pathNames(problem.values) : null;
-    const dataValues = Object.fromEntries(Object.entries(problem.values)
-      .filter(([name]) => !request.params.includes(name)));
-    const run = {
-      id: `run-${this.nextRun++}`, kind, optimizer: request.optimizer, l2: request.l2 ?? 0,
-      batch: request.batch?.size ?? null, steps: request.steps, params: request.params,
-      points: [], pathNames, path: pathNames ? [] : null, final: null, lastParams: null,
-      stopped: null, error: null, state: "running", running: true,
-      values: request.values, expression: problem.expression,
-      landscapeKey: pathNames ? JSON.stringify([problem.expression, pathNames, dataValues]) : null,
-    };
+    const run = newRun(`run-${this.nextRun++}`, kind, request, problem);
     this.runs.push(run);
     return run;
   }
@@ -451,22 +224,20 @@ export class TrainPanel {
     if (this.busy) return;
     const problem = this.problem();
     const settings = problem && this.settings();
-    const request = settings && this.request(problem, { ...settings, fromStart: true });
+    const request = settings && this.request(problem, settings, { fromStart: true });
     if (!request) return;
     this.session = null;
     const run = this.newRun("train", request, problem);
     const token = this.begin();
     const { controller } = token;
-    this.setStatus({ key: "train.status.running", params: { step: 0, steps: request.steps, loss: "…" } });
+    this.setStatus(runningStatus(run));
     this.draw();
     let lastLive = performance.now();
     const result = await streamTrain(request, { signal: controller.signal, onMessages: (messages, done) => {
       for (const message of messages) absorb(run, message);
       if (run.points.length) {
-        const last = run.points.at(-1);
-        this.setStatus({ key: "train.status.running",
-                         params: { step: last.step, steps: request.steps, loss: formatNumber(last.loss, 4) } });
-        if (run.lastParams) this.current = { step: last.step, params: run.lastParams };
+        this.setStatus(runningStatus(run));
+        if (run.lastParams) this.current = { step: run.points.at(-1).step, params: run.lastParams };
       }
       this.scheduleDraw();
       // The graph follows a long run now and then (one re-run at a time).
@@ -476,14 +247,7 @@ export class TrainPanel {
         this.live = Promise.resolve(this.applyParams(run.lastParams)).finally(() => { this.live = null; });
       }
     } });
-    if (result.status && !result.ok) run.error = failure(result);
-    else if (!result.ok && !controller.signal.aborted) run.error = { key: "error.network" };
-    // A stream that ends without its last line was cut off (server or network).
-    else if (result.ok && !run.final && !run.error) run.error = { key: "error.network" };
-    run.running = false;
-    if (controller.signal.aborted && !run.error) run.state = "paused";
-    else if (run.error) run.state = "error";
-    else run.state = run.stopped ?? "done";
+    endRun(run, result, controller.signal.aborted);
     await this.live;
     if (!this.stale(token)) await this.finishRun(run);
     this.end(token);
@@ -491,24 +255,13 @@ export class TrainPanel {
 
   /** After a run: the status, the graph at the trained (or paused) params, the landscape. */
   async finishRun(run) {
-    const last = run.points.at(-1);
-    const first = run.points[0];
-    const loss = (p) => (p ? formatNumber(p.loss, 4) : "—");
     if (run.state === "error" && !run.points.length) this.runs = this.runs.filter((r) => r !== run);
-    if (run.state === "error") this.setStatus({ error: run.error });
-    else if (run.state === "paused") this.setStatus({ key: "train.status.paused", params: { step: last?.step ?? 0 } });
-    else if (run.state === "diverged") this.setStatus({ key: "train.status.diverged", params: { step: last?.step ?? 0 } });
-    else if (run.state === "time_limit") this.setStatus({ key: "train.status.time_limit", params: { step: last?.step ?? 0 } });
-    else this.setStatus({ key: "train.status.done", params: { steps: run.points.length, first: loss(first), last: loss(last) } });
+    this.setStatus(endStatus(run));
     this.draw();
-    const target = run.state === "paused" ? run.lastParams : run.final;
-    if (target && allFinite(target)) {
-      this.current = { step: run.state === "paused" ? last?.step ?? 0 : run.points.length, params: target, final: run.state !== "paused" };
-      this.renderCurrent();
-      await this.applyParams(target);
-    } else {
-      this.renderCurrent();
-    }
+    const current = endParams(run);
+    if (current) this.current = current;
+    this.renderCurrent();
+    if (current) await this.applyParams(current.params);
     this.refreshLandscape();
   }
 
@@ -550,13 +303,11 @@ export class TrainPanel {
     const settings = problem && this.settings();
     const base = settings && this.request(problem, { ...settings, steps: 1 });
     if (!base) return;
-    const config = JSON.stringify([base.expression, base.params, base.optimizer, base.l2 ?? 0,
-                                   base.batch ?? null, base.track ?? false]);
+    const config = stepConfig(base);
     let session = this.session;
-    const continues = session && session.config === config && sameValues(problem.values, session.expected)
-      && this.runs.includes(session.run);
-    const restarted = continues && session.count >= this.limits.detail_steps;
-    if (!continues || restarted) {
+    const continued = continues(session, config, problem.values, this.runs);
+    const restarted = continued && session.count >= this.limits.detail_steps;
+    if (!continued || restarted) {
       session = this.session = { config, start: structuredClone(problem.values), count: 0, expected: null,
                                  run: this.newRun("manual", { ...base, steps: 0 }, problem) };
       session.run.running = false;
@@ -572,21 +323,13 @@ export class TrainPanel {
       return this.end(token);
     }
     const { history, params, stopped } = result.data;
-    const run = session.run;
     session.count = history.length;
-    run.points = [];
-    run.path = run.pathNames ? [] : null;
-    for (const entry of history) absorb(run, entry);
-    absorb(run, { done: true, params, stopped });
-    run.steps = history.length;
-    run.state = stopped ?? "done";
+    replay(session.run, result.data);
     const entry = history.at(-1);
     this.update = { entry, prev: history.at(-2)?.update ?? null, optimizer: request.optimizer,
                     l2: request.l2 ?? 0, params: request.params, restarted };
     this.renderUpdate();
-    this.setStatus(stopped === "diverged" ? { key: "train.status.diverged", params: { step: entry.step } }
-                                          : { key: "train.status.stepped", params: { step: entry.step,
-                                              loss: formatNumber(entry.loss, 4) } });
+    this.setStatus(stepStatus(entry, stopped));
     this.draw();
     if (allFinite(params)) {
       session.expected = { ...problem.values, ...params };
@@ -672,9 +415,9 @@ export class TrainPanel {
   async applyScale() {
     if (this.busy) return;
     const problem = this.problem();
-    const name = this.scaleVar.value;
+    const name = this.form.scaleVar.value;
     if (!problem || !Object.hasOwn(problem.values, name)) return;
-    const k = Number(this.scaleK.value);
+    const k = Number(this.form.scaleK.value);
     const base = this.scaleBase.get(name) ?? problem.values[name];
     const token = this.begin();
     await this.scaleTo(problem, name, scaleValue(base, k), { key: "train.scale.applied", params: { name, k } }, token);
@@ -684,7 +427,7 @@ export class TrainPanel {
   async standardise() {
     if (this.busy) return;
     const problem = this.problem();
-    const name = this.scaleVar.value;
+    const name = this.form.scaleVar.value;
     if (!problem || !Object.hasOwn(problem.values, name)) return;
     if (isScalar(problem.values[name])) {
       this.scaleResult = { name, how: { key: "train.scale.scalar" }, rows: [] };
@@ -702,7 +445,7 @@ export class TrainPanel {
   clearLandscape() {
     this.landscapeSerial++;
     this.landscapeDrawn = false;
-    for (const g of this.landscapeSvg.querySelectorAll(".bands, .paths")) g.replaceChildren();
+    for (const g of this.form.landscapeSvg.querySelectorAll(".bands, .paths")) g.replaceChildren();
     this.renderLandscapeBox();
   }
 
@@ -733,11 +476,12 @@ export class TrainPanel {
   }
 
   renderButtons() {
-    this.trainButton.disabled = this.busy || !this.rules;
-    this.stepButton.disabled = this.busy || !this.rules;
-    this.pauseButton.disabled = !this.busy;
-    this.scaleApply.disabled = this.busy;
-    this.standardiseButton.disabled = this.busy;
+    const f = this.form;
+    f.trainButton.disabled = this.busy || !this.rules;
+    f.stepButton.disabled = this.busy || !this.rules;
+    f.pauseButton.disabled = !this.busy;
+    f.scaleApply.disabled = this.busy;
+    f.standardiseButton.disabled = this.busy;
     this.root.setAttribute("aria-busy", String(this.busy));
   }
 
@@ -746,75 +490,61 @@ export class TrainPanel {
     this.renderStatus();
   }
 
-  message(item) {
-    if (!item) return "";
-    if (item.key) return this.t(item.key, item.params);
-    return document.documentElement.lang === "ko" ? item.msg_ko ?? item.msg : item.msg;
-  }
-
   renderStatus() {
     const s = this.status;
-    this.statusEl.classList.toggle("fail", Boolean(s?.error));
-    this.statusEl.textContent = !s ? "" : s.error ? this.message(s.error) : this.t(s.key, s.params);
+    this.form.statusEl.classList.toggle("fail", Boolean(s?.error));
+    this.form.statusEl.textContent = !s ? "" : s.error ? message(s.error, this.t) : this.t(s.key, s.params);
   }
 
-  /** Only the chosen optimizer's hyperparameters are shown. */
   renderHyper() {
-    const keys = new Set(findOptimizer(this.rules, this.optimizer.value)?.hyperparameters.map((h) => h.key));
-    for (const [key, { field }] of this.hyper) field.hidden = !keys.has(key);
+    showHyper(this.form, findOptimizer(this.rules, this.form.optimizer.value));
   }
 
   /** Parameter checkboxes, the batch hint and the scaling inputs for the variables. */
   renderProblem() {
-    this.paramsList.replaceChildren();
-    for (const name of this.variables) {
-      const box = el("input", "", { type: "checkbox", id: `train-param-${name}`, checked: this.selected.has(name) });
-      box.dataset.testid = `train-param-${name}`;
-      box.dataset.name = name;
-      box.addEventListener("change", () => {
-        if (box.checked) this.selected.add(name); else this.selected.delete(name);
-        this.renderProblemHints();
-        this.renderScaleOptions();
-      });
-      const label = el("label", "check mono");
-      label.htmlFor = box.id;
-      label.append(box, el("span", "", { text: name }));
-      this.paramsList.append(label);
-    }
+    renderParamList(this.form.paramsList, this.variables, this.selected, (name, checked) => {
+      if (checked) this.selected.add(name); else this.selected.delete(name);
+      this.renderProblemHints();
+      this.renderScaleOptions();
+    });
     this.renderProblemHints();
     this.renderScaleOptions();
   }
 
   renderProblemHints() {
-    this.paramsHint.textContent = !this.variables.length ? this.t("train.params_empty")
+    const f = this.form;
+    f.paramsHint.textContent = !this.variables.length ? this.t("train.params_empty")
       : !this.params().length ? this.t("train.params_none") : "";
-    this.paramsHint.hidden = !this.paramsHint.textContent;
+    f.paramsHint.hidden = !f.paramsHint.textContent;
     const data = batchData(this.values, this.params());
-    this.batch.disabled = !data;
-    this.batch.placeholder = data ? this.t("train.batch_all", { n: data.columns }) : "—";
+    f.batch.disabled = !data;
+    f.batch.placeholder = data ? this.t("train.batch_all", { n: data.columns }) : "—";
     this.renderLandscapeBox();
   }
 
+  /** The inputs the scaling experiment can scale (the unticked variables), preferring X. */
   renderScaleOptions() {
+    const f = this.form;
     const inputs = this.variables.filter((name) => !this.selected.has(name));
-    const current = this.scaleVar.value;
-    this.scaleVar.replaceChildren(...inputs.map((name) => el("option", "", { value: name, text: name })));
+    const current = f.scaleVar.value;
+    f.scaleVar.replaceChildren(...inputs.map((name) => el("option", "", { value: name, text: name })));
     const preferred = inputs.find((n) => /^[Xx]/.test(n) && !isScalar(own(this.values, n)))
       ?? inputs.find((n) => /^[Xx]/.test(n)) ?? inputs[0];
-    if (inputs.includes(current)) this.scaleVar.value = current;
-    else if (preferred) this.scaleVar.value = preferred;
-    this.scaleVar.disabled = !inputs.length;
-    this.scaleApply.disabled = this.busy || !inputs.length;
-    this.standardiseButton.disabled = this.busy || !inputs.length;
+    if (inputs.includes(current)) f.scaleVar.value = current;
+    else if (preferred) f.scaleVar.value = preferred;
+    f.scaleVar.disabled = !inputs.length;
+    f.scaleApply.disabled = this.busy || !inputs.length;
+    f.standardiseButton.disabled = this.busy || !inputs.length;
   }
 
   renderLandscapeBox() {
+    const f = this.form;
     const names = this.pathNames();
-    this.landscapeEl.hidden = !names;
-    this.landscapeSvg.classList.toggle("empty", !this.landscapeDrawn);
-    this.landscapeHint.textContent = names && !this.landscapeDrawn
+    f.landscapeEl.hidden = !names;
+    f.landscapeSvg.classList.toggle("empty", !this.landscapeDrawn);
+    f.landscapeHint.textContent = names && !this.landscapeDrawn
       ? this.t("train.landscape.hint", { x: names[0], y: names[1] }) : "";
-    this.landscapeHint.hidden = !this.landscapeHint.textContent;
+    f.landscapeHint.hidden = !f.landscapeHint.textContent;
   }
 
   scheduleDraw() {
@@ -830,9 +560,10 @@ export class TrainPanel {
       cancelAnimationFrame(this.frame);
       this.frame = 0;
     }
-    this.chart.draw(this.runs, { log: this.logBox.checked });
-    this.chartSvg.setAttribute("aria-label", this.t("train.chart_label", { runs: this.runs.length }));
-    this.renderLegend();
+    this.chart.draw(this.runs, { log: this.form.logBox.checked });
+    this.form.chartSvg.setAttribute("aria-label", this.t("train.chart_label", { runs: this.runs.length }));
+    renderLegend(this.form.legend, this.runs, this.t, (name) => this.optimizerTitle(name));
+    this.form.runsHint.hidden = !this.runs.length;
     this.renderCurrent();
   }
 
@@ -842,91 +573,17 @@ export class TrainPanel {
     return o ? inLanguage(o.title, document.documentElement.lang) : name;
   }
 
-  runLabel(run) {
-    const parts = [this.t("train.run_label", { optimizer: this.optimizerTitle(run.optimizer.name),
-                                               lr: formatNumber(run.optimizer.lr, 4) })];
-    if (run.l2) parts.push(`λ=${formatNumber(run.l2, 3)}`);
-    if (run.batch) parts.push(`B=${run.batch}`);
-    if (run.kind === "manual") parts.push(this.t("train.run_manual"));
-    return parts.join(", ");
-  }
-
-  renderLegend() {
-    this.legend.replaceChildren();
-    for (const run of this.runs) {
-      const li = el("li", "", { dataset: { run: run.id } });
-      const swatch = svgEl("svg", { class: "swatch", width: 22, height: 8, "aria-hidden": "true" });
-      swatch.append(svgEl("line", { x1: 1, y1: 4, x2: 21, y2: 4, class: `run ${runClasses(run, this.runs)}` }));
-      const first = run.points[0];
-      const last = run.points.at(-1);
-      const summary = run.points.length
-        ? this.t("train.run_summary", { points: run.points.length, first: formatNumber(first.loss, 3),
-                                        last: formatNumber(last.loss, 3) }) : "…";
-      const state = ["paused", "diverged", "time_limit", "error"].includes(run.state)
-        ? ` · ${this.t(`train.state.${run.state}`)}` : "";
-      li.append(swatch, el("span", "label", { text: this.runLabel(run) }),
-                el("span", "summary", { text: `${summary}${state}` }));
-      this.legend.append(li);
-    }
-    this.legend.hidden = !this.runs.length;
-    this.runsHint.hidden = !this.runs.length;
-  }
-
   renderCurrent() {
-    const cur = this.current;
-    this.currentEl.replaceChildren();
-    this.currentEl.hidden = !cur;
-    if (!cur) return;
-    const key = cur.final ? "train.current_after" : "train.current_at";
-    this.currentEl.append(el("p", "tp-current-title", { text: this.t(key, { step: cur.step }) }));
-    const table = el("table");
-    for (const [name, value] of Object.entries(cur.params)) {
-      const tr = el("tr");
-      tr.append(el("th", "mono", { text: name }),
-                el("td", "mono", { text: formatValue(value, digits(), { maxItems: 4, maxRows: 3 }) }));
-      tr.dataset.param = name;
-      table.append(tr);
-    }
-    this.currentEl.append(table);
+    renderCurrent(this.form.currentEl, this.current, this.t);
   }
 
   renderUpdate() {
-    const u = this.update;
-    this.updateEl.replaceChildren();
-    this.updateEl.hidden = !u;
-    if (!u) return;
-    const { entry, optimizer } = u;
-    this.updateEl.append(el("h3", "", { text: this.t("train.update.title") }));
-    this.updateEl.append(el("p", "hint", { text: this.t("train.update.head", {
-      step: entry.step, optimizer: this.optimizerTitle(optimizer.name), loss: formatNumber(entry.loss, digits()) }) }));
-    if (u.restarted) this.updateEl.append(el("p", "hint", { text: this.t("train.update.restarted", { n: this.limits.detail_steps }) }));
-    if (u.l2 > 0) this.updateEl.append(el("p", "hint", { text: this.t("train.update.l2", { l2: formatNumber(u.l2, 4) }) }));
-    for (const name of u.params) {
-      const detail = own(entry.update, name);
-      if (!detail) continue;
-      const block = el("div", "tp-update-param", { dataset: { param: name } });
-      for (const line of updateLines(name, detail, { optimizer, t: entry.step, prev: own(u.prev, name) ?? null,
-                                                     l2: u.l2, digits: digits() })) {
-        block.append(el("p", "mono", { text: line }));
-      }
-      this.updateEl.append(block);
-    }
+    renderUpdate(this.form.updateEl, this.update, { t: this.t, optimizerTitle: (name) => this.optimizerTitle(name),
+                                                    detailSteps: this.limits.detail_steps });
   }
 
   renderScaleResult() {
-    const r = this.scaleResult;
-    this.scaleResultEl.replaceChildren();
-    if (!r) return;
-    this.scaleResultEl.append(el("p", "", { text: this.message(r.how) }));
-    if (r.rows.length) this.scaleResultEl.append(el("p", "hint", { text: this.t("train.scale.at_start") }));
-    for (const row of r.rows) {
-      const ratio = row.base > 0 ? formatNumber(row.now / row.base, 3) : "—";
-      const p = el("p", "mono", { text: this.t("train.scale.result", { param: row.param, base: formatNumber(row.base, 3),
-                                                                      now: formatNumber(row.now, 3), ratio }) });
-      p.dataset.param = row.param;
-      p.dataset.ratio = row.base > 0 ? String(row.now / row.base) : "";
-      this.scaleResultEl.append(p);
-    }
+    renderScaleResult(this.form.scaleResultEl, this.scaleResult, this.t);
   }
 
   // ---------------------------------------------------------------- the page's calls
@@ -962,13 +619,7 @@ export class TrainPanel {
 
   /** The page switched language: every label, message and chart text again. */
   setLanguage() {
-    for (const { node, key } of this.texts) node.textContent = this.t(key);
-    const lang = document.documentElement.lang;
-    for (const option of this.optimizer.options) option.textContent = this.optimizerTitle(option.value);
-    for (const { label, input, h } of this.hyper.values()) {
-      label.textContent = inLanguage(h.label, lang);
-      input.title = inLanguage(h.description, lang);
-    }
+    translateForm(this.form, this.t, (name) => this.optimizerTitle(name));
     this.renderProblemHints();
     this.renderStatus();
     this.renderUpdate();
@@ -977,15 +628,3 @@ export class TrainPanel {
     if (this.landscapeDrawn && this.landscapeData) this.landscape.draw({ ...this.landscapeData, allRuns: this.runs });
   }
 }
-
-/** What Reset restores: the problem's expression and a copy of its values. */
-function initialOf(problem) {
-  return { expression: problem.expression, values: new Map(Object.entries(structuredClone(problem.values))) };
-}
-
-/** The page's "Digits" choice, when it has one. */
-function digits() {
-  const v = Number(document.getElementById("precision")?.value);
-  return Number.isFinite(v) && v > 0 ? v : 4;
-}
-

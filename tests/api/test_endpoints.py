@@ -1,5 +1,5 @@
-"""The REST API's contract (DESIGN §4, §5): every endpoint, the graph payload, the trace,
-tensors, summaries, gradcheck, ops, examples, docs, security headers, CORS and every
+"""The REST API's contract (README "REST API", docs/engine.md): every endpoint, the graph
+payload, the trace, tensors, summaries, gradcheck, ops, examples, docs, security headers, CORS and every
 expression error type with its exact location."""
 
 import math
@@ -346,12 +346,12 @@ def test_parse_errors_are_located(client):
 
 # ---------------------------------------------------------------- GET endpoints
 
-DESIGN_FUNCTIONS = {  # DESIGN §3, name → arity
+DOCUMENTED_FUNCTIONS = {  # docs/engine.md "The language", name → arity
     "exp": 1, "log": 1, "sqrt": 1, "abs": 1, "sin": 1, "cos": 1, "tanh": 1, "sigmoid": 1,
     "relu": 1, "max": 2, "min": 2, "pow": 2, "sum": 1, "mean": 1, "transpose": 1, "dot": 2,
     "softmax": 1, "mse": 2, "cross_entropy": 2, "softmax_cross_entropy": 2,
 }
-DESIGN_OPERATORS = {"+": 2, "-": 2, "*": 2, "/": 2, "@": 2}
+DOCUMENTED_OPERATORS = {"+": 2, "-": 2, "*": 2, "/": 2, "@": 2}
 
 
 def test_ops_lists_every_function(client):
@@ -359,7 +359,7 @@ def test_ops_lists_every_function(client):
     assert r.status_code == 200
     ops = r.json()  # a list of ops
     by_name = {op["name"]: op for op in ops}
-    for name, arity in DESIGN_FUNCTIONS.items():
+    for name, arity in DOCUMENTED_FUNCTIONS.items():
         assert name in by_name, name
         op = by_name[name]
         assert op["arity"] == arity, name
@@ -368,7 +368,7 @@ def test_ops_lists_every_function(client):
         assert op["latex"] and all(isinstance(s, str) and s for s in op["latex"]), name
         assert op["syntax"].startswith(name + "("), name
     syntaxes = {op["syntax"]: op for op in ops if op["kind"] == "operator"}
-    for symbol, arity in DESIGN_OPERATORS.items():
+    for symbol, arity in DOCUMENTED_OPERATORS.items():
         matching = [op for s, op in syntaxes.items() if f" {symbol} " in s]
         assert matching and matching[0]["arity"] == arity, symbol
         assert matching[0]["latex"] and HANGUL.search(matching[0]["description"]["ko"])

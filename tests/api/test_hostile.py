@@ -1,5 +1,5 @@
-"""Hostile input (DESIGN §5, §6): transport, JSON, tensors, expression text, names,
-numerics, strict types, the hard time bound and overload. Every case gets an exact status and
+"""Hostile input (README "REST API", docs/engine.md "Limits"): transport, JSON, tensors,
+expression text, names, numerics, strict types, the hard time bound and overload. Every case gets an exact status and
 error type, never a 500, and no error echoes the input back."""
 
 import concurrent.futures
@@ -212,7 +212,7 @@ CROSS_ENTROPY_SHAPES = [
 @pytest.mark.parametrize("path", ["/api/graph", "/api/gradcheck"])
 def test_cross_entropy_with_mismatched_shapes(client, path, p, y):
     """Either refused as shape_mismatch (as softmax_cross_entropy does) or answered with every
-    gradient shaped like its variable (DESIGN §4); never a 500.
+    gradient shaped like its variable (docs/engine.md); never a 500.
 
     Regression test; it used to fail like this: scalar p with a (2, 1) y is a 500 (IndexError in the engine);
     scalar or vector p with a (2, 2) y is a 200 whose gradient for y is a scalar / a vector,
@@ -355,7 +355,7 @@ def test_gradcheck_budget_is_bounded(client):
 
 
 def test_long_flat_sum_is_fine(client):
-    # 10,000 operations, the size DESIGN §6 promises to serve
+    # 10,000 operations, the size docs/engine.md "Limits" promises to serve
     r = graph(client, "+".join(["x"] * 10_001), {"x": 1})
     assert r.status_code == 200, r.text[:300]
     assert r.json()["value"] == 10_001.0
@@ -476,7 +476,7 @@ def test_non_finite_results_are_200_with_warnings(client, expression, values, va
 def test_tensor_divided_by_scalar_zero(client, expression):
     """Regression test; it used to fail like this: a tensor divided by a scalar 0 is a 500 internal_error
     (ZeroDivisionError: the scalar divisor's local derivative 1.0 / b is computed with
-    Python floats) instead of 200 with Infinity / NaN and warnings (DESIGN §4)."""
+    Python floats) instead of 200 with Infinity / NaN and warnings (docs/engine.md)."""
     r = graph(client, expression, {"v": [1.0, -2.0, 0.0], "s": 0, "W": [[1.0], [-1.0]]})
     assert r.status_code == 200, (r.status_code, r.text[:300])
     body = r.json()
@@ -491,7 +491,7 @@ def test_non_finite_gradient_of_a_constant_is_a_string_not_null(client, expressi
     reaches only a constant (d sqrt(u)/du at u = 0) makes no warning, so the encoder skips
     its non-finite walk and orjson writes the Infinity as JSON null: `grad`, `local`,
     `contribution` and `accumulated` are null, which the documented schema does not allow
-    (DESIGN §4: non-finite numbers are the strings "NaN"/"Infinity"/"-Infinity")."""
+    (docs/engine.md: non-finite numbers are the strings "NaN"/"Infinity"/"-Infinity")."""
     r = graph(client, expression, {"x": 1})
     assert r.status_code == 200, r.text[:300]
     body = r.json()

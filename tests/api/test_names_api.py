@@ -18,7 +18,8 @@ def test_a_bad_key_names_its_problem_and_where(client):
     assert item["loc"] == ["body", "values", "x\u00b2", "[key]"]
     assert item["msg"] == ("not a valid variable name: U+00B2 SUPERSCRIPT TWO cannot be part "
                            "of a name")
-    assert item["ctx"] == {"index": 1}
+    assert item["ctx"] == {"index": 1, "msg_ko": "올바른 변수 이름이 아닙니다: U+00B2 SUPERSCRIPT "
+                                                 "TWO은(는) 이름에 쓸 수 없습니다"}
 
 
 def test_a_full_width_key_is_refused_with_an_nfkc_hint(client):

@@ -47,7 +47,7 @@ def test_schema_lists_the_operations():
 # Generated requests from the schema rarely parse; these are well-formed programs over the
 # whole function table with scalar, vector and matrix values of every shape combination.
 # Each answer must be a 200 whose body matches the documented response schema and whose
-# gradients have their variables' shapes (DESIGN §4), or a located 422 expression error.
+# gradients have their variables' shapes (docs/engine.md), or a located 422 expression error.
 
 VALUES = {"s": 0.0, "t": -1.5, "v": [1.0, -2.0, 0.0], "w": [0.5, 0.5, 3.0],
           "M": [[1.0, 2.0, 3.0], [0.0, -1.0, 1.0]], "N": [[1.0, 0.0], [0.0, 1.0], [2.0, -2.0]],

@@ -1,5 +1,5 @@
 """Helpers for the browser tests: the page guard and a thin driver that does what a user
-does (type, click, press keys) and reads what the page shows (DESIGN §7's data-testid
+does (type, click, press keys) and reads what the page shows (the data-testid
 hooks)."""
 
 from __future__ import annotations

@@ -92,15 +92,31 @@ def test_json_output_encodes_non_finite_numbers_as_strings(capsys):
 def test_steps_show_forward_events_seed_and_multiply_gate_local_derivatives(capsys):
     status, out, _ = run(capsys, "eval", *CHAIN, "--steps")
     assert status == 0
-    assert "n2 = x + y = 3" in out
-    assert "n4 = n2 × z = -12" in out
+    assert "  x + y = -2 + 5 = 3" in out  # nodes are named by their own source text
+    assert "  f = (x+y) × z = 3 × (-4) = -12" in out
     assert "∂f/∂f = 1" in out
     # multiply gate: the local gradient of each input is the other input (z = -4, q = 3)
-    assert "∂f/∂n2 += upstream × local = 1 × -4 = -4  (accumulated -4)" in out
+    assert "∂f/∂(x+y) += upstream × local = 1 × -4 = -4  (accumulated -4)" in out
+    assert "∂f/∂(x+y) = z = -4\n" in out
+    assert "Multiply gate: the inputs swap — the local gradient of x+y is the other input's " \
+        "value: z = -4." in out
     assert "∂f/∂z += upstream × local = 1 × 3 = 3  (accumulated 3)" in out
     # add gate: distributes the upstream -4 unchanged
     assert "∂f/∂x += upstream × local = -4 × 1 = -4  (accumulated -4)" in out
-    assert out.index("∂f/∂f = 1") < out.index("∂f/∂n2 +=") < out.index("∂f/∂x +=")
+    assert "∂(x+y)/∂x = 1\n" in out
+    assert "Add gate: passes the upstream gradient to each input unchanged" in out
+    assert out.index("∂f/∂f = 1") < out.index("∂f/∂(x+y) +=") < out.index("∂f/∂x +=")
+    steps = out.split("forward:")[1]  # the node table above lists ids; the steps never do
+    assert "#" not in steps and "n2" not in steps
+
+
+def test_steps_write_each_local_derivative_from_the_registry(capsys):
+    status, out, _ = run(capsys, "eval", "sigmoid(u)", "u=1", "--steps")
+    assert status == 0
+    assert "∂f/∂u = σ·(1 − σ) = 0.7311·(1 − 0.7311) = 0.1966" in out
+    status, out, _ = run(capsys, "eval", "1 / d", "d=2", "--steps", "--lang", "ko")
+    assert "∂f/∂d = −1/d² = −1/2² = -0.25" in out
+    assert "∂f/∂1" not in out  # a constant gets no gradient step
 
 
 def test_steps_accumulate_at_a_fork(capsys):
@@ -122,7 +138,7 @@ def test_named_statements_name_nodes_and_the_output(capsys):
     status, out, _ = run(capsys, "eval", "q = x + y; L = q * z", "x=-2", "y=5", "z=-4",
                          "--steps")
     assert status == 0
-    assert "q = x + y = 3" in out and "L = q × z = -12" in out
+    assert "q = x + y = -2 + 5 = 3" in out and "L = q × z = 3 × (-4) = -12" in out
     assert "∂L/∂L = 1" in out and "∂L/∂x = -4" in out
 
 

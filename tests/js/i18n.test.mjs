@@ -55,9 +55,6 @@ test("the Korean text uses the tutorial's terms", () => {
   assert.equal(t("ko", "phase.backward"), "역전파");
   assert.equal(t("ko", "chain.title"), "연쇄법칙");
   assert.equal(t("ko", "node.local"), "지역 기울기");
-  assert.equal(t("ko", "gate.name.add"), "합 게이트");
-  assert.equal(t("ko", "gate.name.max"), "맥스 게이트");
-  assert.equal(t("ko", "gate.name.mul"), "곱 게이트");
   assert.match(t("ko", "fork.title", { name: "x", count: 2 }), /분기 지점.*누적/);
 });
 

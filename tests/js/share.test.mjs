@@ -1,5 +1,5 @@
 // Share links: the page state survives the URL, and a damaged link is refused whole, with a
-// reason, never thrown at the page (DESIGN §7).
+// reason, never thrown at the page (README "The page").
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mulberry32 } from "./prng.mjs";

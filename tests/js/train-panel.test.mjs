@@ -1,5 +1,5 @@
 // The training lab's pure helpers: default parameters, NDJSON lines, batches, the scaling
-// experiment's arithmetic, and the update formulas with the tutorial's rules (DESIGN §5).
+// experiment's arithmetic, and the update formulas with the tutorial's rules (app/engine/optim.py).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -111,7 +111,7 @@ test("momentum shows v ← μ·v + g from the previous v", () => {
 });
 
 test("Adam shows m, v and the bias-corrected m̂, v̂ at update t", () => {
-  // The first update of DESIGN §5's rule at g = −3.5: m̂ = g, v̂ = g², a step of lr.
+  // The first update of Adam's rule at g = −3.5: m̂ = g, v̂ = g², a step of lr.
   const u = { param: 0, grad: -3.5, m: -0.35, v: 0.01225, m_hat: -3.5, v_hat: 12.25, new: 0.1 };
   const lines = updateLines("w", u, { optimizer: { name: "adam", lr: 0.1 }, t: 1 });
   assert.deepEqual(lines.slice(1), [

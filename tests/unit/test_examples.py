@@ -179,7 +179,7 @@ def test_examples_follow_the_sections_in_order_one_or_more_each():
 
 
 def test_every_tutorial_topic_has_a_preset():
-    # DESIGN §7's examples menu, in the order the brief lists the presets.
+    # the examples menu, in the tutorial's order.
     wanted = ["chain-rule", "add-gate-upstream", "max-gate", "multiply-gate", "gate-patterns",
               "sigmoid-neuron", "sigmoid-neuron-expanded", "staged-forks", "forward-cache",
               "input-scaling", "matmul-gradients", "mse-regression", "cross-entropy",
@@ -576,7 +576,7 @@ def test_train_dict_references_existing_names(ex):
 
 
 def train(ex, lr=None, optimizer=None, batch=None, steps=None):
-    """DESIGN §5's update rules, exactly, with the engine's gradients.
+    """The update rules of app/engine/optim.py, exactly, with the engine's gradients.
 
     Returns (history of losses before each update, final params, loss on all the data)."""
     t = ex["train"]

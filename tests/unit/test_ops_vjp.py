@@ -1,4 +1,4 @@
-"""Every op of DESIGN §3: forward against a numpy reference, backward (the full VJP, with a
+"""Every op of the registry (app/engine/ops.py): forward against a numpy reference, backward (the full VJP, with a
 random output_grad) against central differences of that same reference."""
 
 import zlib
@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 
 from app.engine import evaluate
+from app.engine.expand import expand
+from app.engine.ops import OPS, Op
+from app.engine.parser import parse
 from testkit import (
     as_float_array,
     assert_close,
@@ -538,3 +541,20 @@ def test_saturated_functions_give_ieee_results_not_errors(expand):
     r = evaluate("sigmoid(v)", {"v": [-1000.0, 0.0, 1000.0]}, expand=expand)
     assert list(r.value) == [0.0, 0.5, 1.0]
     assert list(r.gradients["v"]) == [0.0, 0.25, 0.0] or expand  # expanded: inf/inf = NaN
+
+
+# ---------------------------------------------------------------- every op is covered
+
+CHECKED = [*BINARY, *UNARY, *REDUCE, "a @ b", "dot(a, b)", "softmax(z)", "mse(a, b)",
+           "cross_entropy(p, y)", "softmax_cross_entropy(z, y)"]
+
+
+def test_every_op_of_the_registry_has_a_vjp_test():
+    """The expressions the tests above check, expanded and not, use every op there is: a
+    new op without a VJP test fails here."""
+    seen = set()
+    for expr in CHECKED:
+        program = parse(expr)
+        for p in (program, expand(program)):
+            seen |= {op.name for op in p.ops if isinstance(op, Op)}
+    assert seen == set(OPS), set(OPS) - seen

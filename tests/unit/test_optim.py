@@ -1,4 +1,4 @@
-"""The training rules of DESIGN §5, to the digit, against answers worked out by hand and a
+"""The training rules (app/engine/optim.py), to the digit, against answers worked out by hand and a
 second implementation written here (plain numpy, its own gradients, no engine)."""
 
 import math
@@ -58,7 +58,7 @@ def test_minibatches_are_consecutive_columns_and_wrap_around():
 
 
 def reference_run(optimizer, steps, lr, l2=0.0, batch=None, mu=0.9, b1=0.9, b2=0.999, eps=1e-8):
-    """A second implementation of DESIGN §5 for the linear regression above."""
+    """A second implementation of the update rules for the linear regression above."""
     w, b = 0.0, 0.0
     vw = vb = mw = mb = sw = sb = 0.0
     n = X.shape[1]

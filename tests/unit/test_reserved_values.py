@@ -1,7 +1,7 @@
 """A value given for a reserved name is an error, wherever values enter the engine (issue 8).
 
 `e*2` with {"e": 1} used to answer 2e and ignore the 1. Reserved are the constants, the
-function names and a leading `__` (DESIGN §3); the names are written out here, not read from
+function names and a leading `__` (docs/engine.md "The language"); the names are written out here, not read from
 the engine's tables, so a name that silently stopped being reserved would fail.
 """
 

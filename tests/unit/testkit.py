@@ -209,7 +209,7 @@ def check_trace(result, seed=None):
             np.testing.assert_array_equal(g, np.zeros(tuple(n["shape"])))
 
 
-# The error types of DESIGN §5: bad input raises ExpressionError with one of these, only.
+# The error types of the API: bad input raises ExpressionError with one of these, only.
 ERROR_TYPES = frozenset({
     "syntax_error", "invalid_character", "unknown_function", "missing_value", "reserved_name",
     "arity", "shape_mismatch", "invalid_value", "limit_exceeded",
