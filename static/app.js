@@ -1,5 +1,6 @@
 // The page: one state object, and the DOM as a function of it. Pure logic lives in js/*
-// (timeline, chain rule, formatting, i18n, share links, layout); this file wires events.
+// (the state and its changes, timeline, chain rule, formatting, i18n, share links, layout);
+// this file wires events: they write into the state, and render functions read it.
 import * as api from "./js/api.js";
 import { displayName, explain, forkInfo, outputName } from "./js/chain-rule.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
@@ -7,6 +8,10 @@ import { GraphView, layoutOptions } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
 import { layoutGraph } from "./js/layout.js";
 import { decodeState, encodeState } from "./js/share.js";
+import {
+  initialState, requestOf, shareStateOf, valueText, valuesOf, withExample, withExpression, withLink,
+  withValues, withVariables,
+} from "./js/store.js";
 import { keyToAction, prepare, reduceAction, stateAt } from "./js/timeline.js";
 import { TrainPanel } from "./js/train-panel.js";
 
@@ -21,36 +26,18 @@ function el(tag, text = "", className = "") {
 }
 const BASE_DELAY_MS = 700; // one step at 1× speed
 
-const state = {
-  lang: "en",
-  ops: [],
-  opsByName: new Map(),
-  sections: [],
-  examples: [],
-  example: null, // the preset whose explanation is shown
-  variables: [], // free variables of the expression, in order of first use
-  // name -> text in the values editor. A Map, never a plain object: names are the user's
-  // text, and "constructor" or "toString" would otherwise find Object.prototype's members.
-  values: new Map(),
-  graph: null, // the last successful /api/graph response
-  request: null, // the request that produced it
-  k: 0,
-  playing: false,
-  timer: null,
-  error: null, // {type, msg, msg_ko, start, end, loc}
-  shareError: null, // why the share link in the URL did not open (decodeState's reason)
-  gradcheck: null,
-  selected: null,
-};
+// Everything the page shows is read from here; events write here (js/store.js's changes).
+const state = initialState();
 
 const view = new GraphView($("graph"), { onHover: showTooltip, onSelect: selectNode });
 const trainPanel = new TrainPanel($("train-panel"), {
   getProblem: () => {
-    const { values, error } = readValues();
-    return error ? { error } : { expression: $("expression").value, values, variables: state.variables };
+    const { values, error } = valuesOf(state);
+    return error ? { error } : { expression: state.expression, values, variables: state.variables };
   },
   applyParams: async (params) => {
-    for (const [name, value] of Object.entries(params)) state.values.set(name, valueText(value));
+    const texts = Object.entries(params).map(([name, value]) => [name, valueText(value)]);
+    Object.assign(state, withValues(state, texts));
     renderValuesEditor();
     await run({ step: state.graph?.steps.length ?? 0 });
   },
@@ -86,6 +73,7 @@ function applyLanguage() {
 }
 
 function setTheme(theme) {
+  state.theme = theme;
   document.documentElement.dataset.theme = theme;
   localStorage.setItem("bpv-theme", theme);
 }
@@ -94,7 +82,6 @@ function setTheme(theme) {
 
 function renderExamplesMenu() {
   const select = $("examples");
-  const current = select.value;
   select.replaceChildren();
   const placeholder = new Option(tr("examples.choose"), "");
   select.append(placeholder);
@@ -108,7 +95,7 @@ function renderExamplesMenu() {
   }
   const loose = state.examples.filter((e) => !state.sections.some((s) => s.id === e.section));
   for (const ex of loose) select.append(new Option(ex.title[state.lang], ex.id));
-  select.value = current;
+  select.value = state.example?.id ?? "";
 }
 
 function renderExplanation() {
@@ -120,40 +107,43 @@ function renderExplanation() {
 async function loadExample(id) {
   const ex = state.examples.find((e) => e.id === id);
   if (!ex) return;
-  state.example = ex;
-  $("examples").value = id;
-  $("expression").value = ex.expression;
-  state.values = new Map(Object.entries(ex.values).map(([k, v]) => [k, valueText(v)]));
-  state.variables = Object.keys(ex.values);
-  $("output-grad").value = ex.output_grad === undefined ? "" : valueText(ex.output_grad);
-  $("expand").checked = Boolean(ex.expand);
+  Object.assign(state, withExample(ex));
+  renderInputs();
   renderValuesEditor();
   renderExplanation();
   trainPanel.setPreset(ex.train ?? null);
   await run();
 }
 
-function valueText(v) {
-  return typeof v === "number" ? String(v) : JSON.stringify(v);
-}
-
 // ------------------------------------------------------------------ expression and values
 
-let parseTimer = null; // a parse of the latest edit is pending
-let parseSerial = 0;
+/** The inputs the page itself fills in (a preset, a link, the defaults) show the state. */
+function renderInputs() {
+  $("examples").value = state.example?.id ?? "";
+  $("expression").value = state.expression;
+  $("output-grad").value = state.outputGrad;
+  $("expand").checked = state.expand;
+  $("precision").value = String(state.digits);
+  $("speed").value = String(state.speed);
+}
 
-function onExpressionInput() {
-  clearTimeout(parseTimer);
-  parseTimer = setTimeout(refreshVariables, 200);
+function onExpressionInput(text) {
+  Object.assign(state, withExpression(text));
+  renderShareError();
+  renderExamplesMenu();
+  renderExplanation();
+  renderError();
+  clearTimeout(state.parseTimer);
+  state.parseTimer = setTimeout(refreshVariables, 200);
 }
 
 async function refreshVariables() {
-  parseTimer = null;
-  const serial = ++parseSerial;
-  const result = await api.parseExpression($("expression").value);
-  if (serial !== parseSerial) return; // a newer edit is on its way
+  state.parseTimer = null;
+  const serial = ++state.parseSerial;
+  const result = await api.parseExpression(state.expression);
+  if (serial !== state.parseSerial) return; // a newer edit is on its way
   if (result.ok) {
-    state.variables = result.data.variables;
+    Object.assign(state, withVariables(state, result.data.variables));
     if (state.error) setError(null); // what was wrong may be fixed; Run checks again
     renderValuesEditor();
   } else if (result.status === 422) {
@@ -170,7 +160,6 @@ function renderValuesEditor() {
     return;
   }
   for (const name of state.variables) {
-    if (!state.values.has(name)) state.values.set(name, "1");
     const text = state.values.get(name);
     const row = document.createElement("div");
     row.className = "value-row";
@@ -183,7 +172,7 @@ function renderValuesEditor() {
     input.rows = Math.min(6, Math.max(1, (text.match(/\],/g) || []).length + 1));
     input.spellcheck = false;
     input.value = text;
-    input.addEventListener("input", () => { state.values.set(name, input.value); });
+    input.addEventListener("input", () => Object.assign(state, withValues(state, [[name, input.value]])));
     input.addEventListener("keydown", runOnEnter);
     row.append(label, input);
     editor.append(row);
@@ -198,69 +187,22 @@ function runOnEnter(event) {
   }
 }
 
-/** Numbers or JSON lists from the editor; a bad entry is reported at that variable. */
-function readValues() {
-  const entries = [];
-  for (const name of state.variables) {
-    const parsed = parseValue(state.values.get(name) ?? "");
-    if (parsed === undefined) {
-      return { error: { type: "invalid_value", loc: ["body", "values", name],
-                        msg: `${name}: ${t("en", "values.hint")}`,
-                        msg_ko: `${name}: ${t("ko", "values.hint")}` } };
-    }
-    entries.push([name, parsed]);
-  }
-  // The request's JSON object; fromEntries defines own properties, whatever the names.
-  return { values: Object.fromEntries(entries) };
-}
-
-function parseValue(text) {
-  const trimmed = text.trim().replaceAll("−", "-");
-  if (trimmed === "") return undefined;
-  try {
-    const v = JSON.parse(trimmed);
-    const ok = (x) => typeof x === "number" || (Array.isArray(x) && x.length && x.every(ok));
-    return ok(v) ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function buildRequest() {
-  const { values, error } = readValues();
-  if (error) return { error };
-  const request = { expression: $("expression").value, values, expand: $("expand").checked };
-  const seedText = $("output-grad").value.trim();
-  if (seedText) {
-    const seed = parseValue(seedText);
-    if (seed === undefined) {
-      return { error: { type: "invalid_value", loc: ["body", "output_grad"],
-                        msg: t("en", "output_grad.hint"), msg_ko: t("ko", "output_grad.hint") } };
-    }
-    request.output_grad = seed;
-  }
-  return { request };
-}
-
 // ------------------------------------------------------------------ running
 
-let runSerial = 0;
-
 async function run({ step = 0 } = {}) {
-  if (parseTimer !== null) {
+  if (state.parseTimer !== null) {
     // The variables of what was just typed are not known yet: parse first.
-    clearTimeout(parseTimer);
-    parseTimer = null;
+    clearTimeout(state.parseTimer);
     await refreshVariables();
   }
-  const { request, error } = buildRequest();
+  const { request, error } = requestOf(state);
   if (error) return setError(error);
   stopPlaying();
-  const serial = ++runSerial;
+  const serial = ++state.runSerial;
   $("run").disabled = true;
   const result = await api.evaluateGraph(request);
   $("run").disabled = false;
-  if (serial !== runSerial) return;
+  if (serial !== state.runSerial) return;
   if (!result.ok) {
     setError(failureOf(result));
     return;
@@ -286,7 +228,7 @@ function renderError() {
   const error = state.error;
   $("error-message").textContent = error ? (state.lang === "ko" ? error.msg_ko : error.msg) : "";
   const mirror = $("expression-mirror");
-  const text = $("expression").value;
+  const text = state.expression;
   mirror.replaceChildren();
   for (const el of document.querySelectorAll(".value-row textarea")) el.removeAttribute("aria-invalid");
   if (!error) return;
@@ -359,8 +301,8 @@ function renderTimeline() {
   }
   const tl = stateAt(graph, state.k);
   $("phase").textContent = tr(`phase.${tl.phase}`);
-  view.update(tl, { digits: digits() });
-  renderChainRule(explain(graph, state.k, state.lang, { digits: digits(), ops: state.ops }));
+  view.update(tl, { digits: state.digits });
+  renderChainRule(explain(graph, state.k, state.lang, { digits: state.digits, ops: state.ops }));
 }
 
 function renderChainRule(explanation) {
@@ -390,14 +332,14 @@ function startPlaying() {
     if (!state.playing) return;
     if (state.k >= state.graph.steps.length) return stopPlaying();
     setStep(state.k + 1);
-    state.timer = setTimeout(tick, BASE_DELAY_MS / Number($("speed").value));
+    state.playTimer = setTimeout(tick, BASE_DELAY_MS / state.speed);
   };
   tick();
 }
 
 function stopPlaying() {
   state.playing = false;
-  clearTimeout(state.timer);
+  clearTimeout(state.playTimer);
   updatePlayButton();
 }
 
@@ -408,10 +350,6 @@ function updatePlayButton() {
   button.title = label;
   button.setAttribute("aria-label", label);
   button.setAttribute("aria-pressed", String(state.playing));
-}
-
-function digits() {
-  return Number($("precision").value);
 }
 
 // ------------------------------------------------------------------ node details
@@ -439,8 +377,8 @@ function showTooltip(node, event) {
   // The chain rule at this node: what each consumer sent back, summed at a fork.
   const info = forkInfo(state.graph, node.id);
   if (info?.contributions.length) {
-    const terms = info.contributions.map((c) => formatValue(c.value, digits()));
-    const sum = terms.length > 1 ? ` = ${formatValue(info.sum, digits())}` : "";
+    const terms = info.contributions.map((c) => formatValue(c.value, state.digits));
+    const sum = terms.length > 1 ? ` = ${formatValue(info.sum, state.digits)}` : "";
     tip.append(el("div", `∂${outputName(state.graph)}/∂${nodeName(node.id)} = ${terms.join(" + ")}${sum}`, "mono"));
   }
   const op = state.opsByName.get(node.op);
@@ -473,14 +411,14 @@ function selectNode(node) {
     const p = el("p", tr("fork.title", { name: nodeName(node.id), count: info.count }));
     const table = document.createElement("table");
     for (const c of info.contributions) {
-      table.append(row([`→ ${nodeName(c.target)}`, formatValue(c.value, digits())]));
+      table.append(row([`→ ${nodeName(c.target)}`, formatValue(c.value, state.digits)]));
     }
-    table.append(row([tr("fork.sum"), formatValue(info.sum, digits())], true));
+    table.append(row([tr("fork.sum"), formatValue(info.sum, state.digits)], true));
     details.append(p, table);
   } else {
     const table = document.createElement("table");
-    table.append(row([tr("node.value"), formatValue(node.value, digits())]));
-    table.append(row([tr("node.grad"), formatValue(node.grad, digits())]));
+    table.append(row([tr("node.value"), formatValue(node.value, state.digits)]));
+    table.append(row([tr("node.grad"), formatValue(node.grad, state.digits)]));
     details.append(table);
   }
   card.hidden = false;
@@ -526,7 +464,7 @@ function renderGradcheck() {
   table.append(row([tr("gradcheck.variable"), tr("gradcheck.backprop"), tr("gradcheck.numeric"),
                     tr("gradcheck.rel_error")], true));
   for (const [name, v] of Object.entries(report.variables)) {
-    const tr_ = row([name, formatValue(v.backprop, digits()), formatValue(v.numeric, digits()),
+    const tr_ = row([name, formatValue(v.backprop, state.digits), formatValue(v.numeric, state.digits),
                      formatNumber(v.max_rel_error, 2)]);
     tr_.dataset.variable = name;
     table.append(tr_);
@@ -541,20 +479,10 @@ function renderGradcheck() {
 
 // ------------------------------------------------------------------ share and export
 
-let urlTimer = null;
-
-function currentShareState() {
-  // Only the current variables: the editor keeps values of names typed earlier too.
-  const values = new Map(state.variables.map((name) => [name, state.values.get(name) ?? "1"]));
-  return { expression: $("expression").value, values,
-           outputGrad: $("output-grad").value, expand: $("expand").checked, step: state.k,
-           lang: state.lang };
-}
-
 // The link of the current state, or "" when the page could not open it again (a huge
 // pasted matrix makes it too long): an address that cannot be reopened is worse than none.
 function currentHash() {
-  const hash = encodeState(currentShareState());
+  const hash = encodeState(shareStateOf(state));
   return decodeState(hash)?.ok ? hash : "";
 }
 
@@ -563,8 +491,8 @@ function setHash(hash) {
 }
 
 function scheduleUrlUpdate() {
-  clearTimeout(urlTimer);
-  urlTimer = setTimeout(() => {
+  clearTimeout(state.urlTimer);
+  state.urlTimer = setTimeout(() => {
     if (state.graph) setHash(currentHash());
   }, 150);
 }
@@ -661,21 +589,23 @@ function exportJson() {
 
 function wire() {
   $("run").addEventListener("click", () => run());
-  $("expression").addEventListener("input", () => {
-    state.example = null;
-    if (state.shareError) setShareError(null);
-    $("examples").value = ""; // the text is the user's own now, not the preset's
-    renderExplanation();
-    renderError();
-    onExpressionInput();
-  });
+  $("expression").addEventListener("input", (e) => onExpressionInput(e.target.value));
   $("expression").addEventListener("keydown", runOnEnter);
   $("expression").addEventListener("scroll", () => {
     $("expression-mirror").scrollTop = $("expression").scrollTop;
   });
+  $("output-grad").addEventListener("input", (e) => { state.outputGrad = e.target.value; });
   $("output-grad").addEventListener("keydown", runOnEnter);
-  $("expand").addEventListener("change", () => state.graph && run());
-  $("precision").addEventListener("change", () => { renderTimeline(); renderGradcheck(); });
+  $("expand").addEventListener("change", (e) => {
+    state.expand = e.target.checked;
+    if (state.graph) run();
+  });
+  $("precision").addEventListener("change", (e) => {
+    state.digits = Number(e.target.value);
+    renderTimeline();
+    renderGradcheck();
+  });
+  $("speed").addEventListener("change", (e) => { state.speed = Number(e.target.value); });
   $("examples").addEventListener("change", (e) => {
     if (state.shareError) setShareError(null);
     if (e.target.value) loadExample(e.target.value);
@@ -704,7 +634,7 @@ function wire() {
     scheduleUrlUpdate();
   });
   $("theme-toggle").addEventListener("click", () => {
-    setTheme(document.documentElement.dataset.theme === "dark" ? "light" : "dark");
+    setTheme(state.theme === "dark" ? "light" : "dark");
   });
   document.addEventListener("keydown", (event) => {
     const tag = event.target.tagName;
@@ -719,11 +649,8 @@ function wire() {
 
 /** Put a decoded share link's state into the page and run it at its step. */
 async function restore(link) {
-  $("expression").value = link.expression;
-  state.values = link.values ?? new Map();
-  state.variables = [...state.values.keys()]; // until the parse below says which are used
-  $("output-grad").value = link.outputGrad ?? "";
-  $("expand").checked = Boolean(link.expand);
+  Object.assign(state, withLink(link));
+  renderInputs();
   renderValuesEditor();
   await refreshVariables();
   await run({ step: link.step ?? 0 });
@@ -738,6 +665,7 @@ async function init() {
     setTheme(localStorage.getItem("bpv-theme")
              ?? (matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light"));
     wire();
+    renderInputs();
     applyLanguage();
     const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
     state.ops = Array.isArray(ops.data) ? ops.data : [];
