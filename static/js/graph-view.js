@@ -2,10 +2,13 @@
 // timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
 // stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
 import { formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
+import { t } from "./i18n.js";
 
 const d3 = globalThis.d3;
 const HEAT_MAX = 64; // tensors up to 8×8 are drawn as heatmaps
 const EDGE_LABELS_MAX = 80; // beyond this many edges, per-wire numbers are hover-only
+// Arrow keys walk the graph from the focused node to the nearest one in that direction.
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 export class GraphView {
   constructor(svg, { onHover, onSelect } = {}) {
@@ -103,18 +106,28 @@ export class GraphView {
       .attr("data-name", (n) => n.name ?? "")
       .attr("data-value", (n) => dataNumber(n.value))
       .attr("data-grad", (n) => dataNumber(n.grad))
-      .attr("tabindex", 0)
+      // One tab stop for the whole graph (the node focused last, the first one at start);
+      // the arrow keys move between nodes (_walk).
+      .attr("tabindex", (n, i) => (i === 0 ? 0 : -1))
       .attr("role", "button")
-      .attr("aria-label", (n) => `${n.name ?? n.label}`)
+      .attr("aria-label", (n) => nodeTitle(n))
       .attr("transform", (n) => {
         const p = this.layout.nodes.get(n.id);
         return `translate(${p.x},${p.y})`;
       })
-      .on("mouseenter focus", (event, n) => this.onHover(n, event))
+      .on("mouseenter", (event, n) => this.onHover(n, event))
+      .on("focus", (event, n) => {
+        this.nodes.attr("tabindex", (m) => (m === n ? 0 : -1));
+        this.onHover(n, event);
+      })
       .on("mouseleave blur", (event) => this.onHover(null, event))
       .on("click", (event, n) => this.onSelect(n, event))
       .on("keydown", (event, n) => {
         if (event.key === "Enter") this.onSelect(n, event);
+        if (!ARROWS[event.key] || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        event.stopPropagation(); // in the graph the arrows walk nodes, not the timeline
+        this._walk(n, ARROWS[event.key]);
       });
 
     const boxes = this.layout.nodes;
@@ -143,24 +156,41 @@ export class GraphView {
     return nodes;
   }
 
+  _walk(from, [dx, dy]) {
+    // The nearest node ahead in the direction, straying sideways counting double.
+    const p = this.layout.nodes.get(from.id);
+    let best = null;
+    let bestScore = Infinity;
+    for (const n of this.graph.nodes) {
+      const q = this.layout.nodes.get(n.id);
+      const ahead = (q.x - p.x) * dx + (q.y - p.y) * dy;
+      if (n === from || ahead <= 0) continue;
+      const score = ahead + 2 * Math.abs((q.x - p.x) * dy - (q.y - p.y) * dx);
+      if (score < bestScore) [best, bestScore] = [n, score];
+    }
+    if (best) this.nodes.filter((n) => n === best).node().focus();
+  }
+
   update(state, { digits = 4 } = {}) {
     // Only what changed since the last step is touched: rewriting every label would make the
     // browser lay out all the graph's text again on each step (too slow at 300+ nodes).
     if (!this.graph) return;
     const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
     const shown = this.shown;
+    const lang = document.documentElement.lang; // the node names screen readers hear
     this.nodes.each(function updateNode(n) {
       const v = values.get(n.id);
       const g = grads.get(n.id);
       const named = n.kind === "op" && n.name;
       const valueText = labelFor(n, v, digits, !named);
-      const key = `${activeNodes.has(n.id)}|${valueText}|${labelFor(n, g, digits)}|`
+      const key = `${lang}|${activeNodes.has(n.id)}|${valueText}|${labelFor(n, g, digits)}|`
         + `${v === undefined ? "" : signClass(v)}|${g === undefined ? "" : signClass(g)}|`
         + `${n.shape.length ? `${v !== undefined}${g !== undefined}${g === undefined ? "" : JSON.stringify(g)}` : ""}`;
       if (shown.get(n.id) === key) return;
       shown.set(n.id, key);
       const sel = d3.select(this).classed("active", activeNodes.has(n.id))
-        .attr("data-state", g !== undefined ? "backward" : v !== undefined ? "forward" : "pending");
+        .attr("data-state", g !== undefined ? "backward" : v !== undefined ? "forward" : "pending")
+        .attr("aria-label", accessibleName(n, v, g, digits, lang));
       // A named op shows "q = 3" (just "q" until its forward step), as the tutorial writes it.
       const val = sel.select("text.val").attr("class", `val ${v === undefined ? "" : signClass(v)}`);
       if (named) {
@@ -231,6 +261,21 @@ export class GraphView {
     const p = this.layout?.nodes.get(nodeId);
     if (p) this.svg.transition().duration(300).call(this.zoom.translateTo, p.x, p.y);
   }
+}
+
+function nodeTitle(n) {
+  return n.kind === "op" && n.name ? `${n.name} (${n.label})` : n.name ?? n.label;
+}
+
+/** What a screen reader says for a node: its name, and its value and gradient once known
+ *  ("x, Value −2, Gradient −4"), the numbers as the graph shows them. */
+function accessibleName(n, v, g, digits, lang) {
+  const spoken = (x, plus) => (isTensor(x) ? formatValue(x, 3)
+    : plus ? signed(x, digits) : formatNumber(x, digits));
+  const parts = [nodeTitle(n)];
+  if (v !== undefined) parts.push(`${t(lang, "node.value")} ${spoken(v, false)}`);
+  if (g !== undefined) parts.push(`${t(lang, "node.grad")} ${spoken(g, true)}`);
+  return parts.join(", ");
 }
 
 function midpoint(points) {

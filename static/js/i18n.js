@@ -36,6 +36,7 @@ const en = {
   "timeline.speed": "Speed",
   "timeline.scrub": "Step",
   "timeline.counter": "{k} / {n}",
+  "graph.label": "Computation graph: Tab to enter, arrow keys to walk from node to node",
   "phase.start": "Start",
   "phase.forward": "Forward pass",
   "phase.backward": "Backward pass",
@@ -114,13 +115,15 @@ const en = {
   "train.run_label": "{optimizer} η={lr}",
   "train.run_manual": "one update at a time",
   "train.runs_hint": "Every run starts from the same initial values: change the optimizer or η and train again to compare.",
-  "train.run_summary": "{points} steps: {first} → {last}",
+  "train.run_summary": "{count} steps: {first} → {last}",
+  "train.run_summary.one": "{count} step: {first} → {last}",
   "train.state.paused": "paused",
   "train.state.diverged": "diverged",
   "train.state.time_limit": "time limit",
   "train.state.error": "failed",
   "train.status.running": "Training: step {step} of {steps}, loss {loss}",
-  "train.status.done": "Done: {steps} updates, loss {first} → {last}.",
+  "train.status.done": "Done: {count} updates, loss {first} → {last}.",
+  "train.status.done.one": "Done: {count} update, loss {first} → {last}.",
   "train.status.paused": "Paused at step {step}: the run keeps its curve. Train starts a new run from the values shown.",
   "train.status.diverged": "The loss diverged at step {step} (it became ∞ or NaN): lower the learning rate η, or standardise the input.",
   "train.status.time_limit": "Stopped at step {step} by the server's time limit; the curve shows what was learned.",
@@ -134,7 +137,8 @@ const en = {
   "train.update.title": "One update: p ← p − η·g",
   "train.update.head": "Update {step} with {optimizer}; loss before it: {loss}",
   "train.update.l2": "g includes the L2 term 2λp (λ = {l2}).",
-  "train.update.restarted": "After {n} single updates the optimizer state starts again from the current values.",
+  "train.update.restarted": "After {count} single updates the optimizer state starts again from the current values.",
+  "train.update.restarted.one": "After {count} single update the optimizer state starts again from the current values.",
   "train.landscape.title": "Loss landscape",
   "train.landscape.label": "Loss contours over {x} and {y} with the path of every run",
   "train.landscape.hint": "Train to see the loss over {x} and {y}, with each run's path on it.",
@@ -179,6 +183,7 @@ const ko = {
   "timeline.speed": "속도",
   "timeline.scrub": "단계",
   "timeline.counter": "{k} / {n}",
+  "graph.label": "계산 그래프: Tab으로 들어가고 화살표 키로 노드 사이를 이동합니다",
   "phase.start": "시작",
   "phase.forward": "순전파",
   "phase.backward": "역전파",
@@ -257,13 +262,15 @@ const ko = {
   "train.run_label": "{optimizer}, 학습률 η={lr}",
   "train.run_manual": "한 번씩 업데이트",
   "train.runs_hint": "모든 실행은 같은 초기값에서 시작합니다. 최적화 방법이나 η를 바꿔 다시 학습하면 비교할 수 있습니다.",
-  "train.run_summary": "{points}단계: {first} → {last}",
+  "train.run_summary": "{count}단계: {first} → {last}",
+  "train.run_summary.one": "{count}단계: {first} → {last}",
   "train.state.paused": "일시 정지됨",
   "train.state.diverged": "발산",
   "train.state.time_limit": "시간 제한",
   "train.state.error": "실패",
   "train.status.running": "학습 중: 단계 {step} / {steps}, 손실 {loss}",
-  "train.status.done": "완료: 업데이트 {steps}번, 손실 {first} → {last}.",
+  "train.status.done": "완료: 업데이트 {count}번, 손실 {first} → {last}.",
+  "train.status.done.one": "완료: 업데이트 {count}번, 손실 {first} → {last}.",
   "train.status.paused": "{step}번째 단계에서 멈췄습니다. 곡선은 그대로 남고, 학습을 누르면 지금 값에서 새 실행을 시작합니다.",
   "train.status.diverged": "{step}번째 단계에서 손실이 발산했습니다(∞ 또는 NaN). 학습률 η를 낮추거나 입력을 표준화하세요.",
   "train.status.time_limit": "서버 시간 제한으로 {step}번째 단계에서 멈췄습니다. 곡선은 그때까지 학습한 결과입니다.",
@@ -277,7 +284,8 @@ const ko = {
   "train.update.title": "한 번의 업데이트: p ← p − η·g",
   "train.update.head": "업데이트 {step} · {optimizer} · 업데이트 전 손실: {loss}",
   "train.update.l2": "g에는 L2 항 2λp가 들어 있습니다(λ = {l2}).",
-  "train.update.restarted": "한 번씩 업데이트를 {n}번 넘기면 최적화 상태(m, v)를 지금 값에서 다시 시작합니다.",
+  "train.update.restarted": "한 번씩 업데이트를 {count}번 넘기면 최적화 상태(m, v)를 지금 값에서 다시 시작합니다.",
+  "train.update.restarted.one": "한 번씩 업데이트를 {count}번 넘기면 최적화 상태(m, v)를 지금 값에서 다시 시작합니다.",
   "train.landscape.title": "손실 지형",
   "train.landscape.label": "손실 등고선(축: {x}, {y})과 각 실행의 경로",
   "train.landscape.hint": "학습을 실행하면 손실 지형(축: {x}, {y})과 각 실행의 경로가 그려집니다.",
@@ -304,6 +312,15 @@ function interpolate(template, params) {
       ? String(params[name]) : whole);
 }
 
+// A template counting something has a ".one" variant ("1 step", not "1 steps"), chosen
+// by the language's plural rules for params.count.
+function pluralKey(lang, key, params) {
+  const count = params?.count;
+  if (typeof count !== "number" || !Object.hasOwn(STRINGS.en, `${key}.one`)) return key;
+  const rules = new Intl.PluralRules(Object.hasOwn(STRINGS, lang) ? lang : DEFAULT_LANG);
+  return rules.select(count) === "one" ? `${key}.one` : key;
+}
+
 function lookup(lang, key) {
   const table = Object.hasOwn(STRINGS, lang) ? STRINGS[lang] : STRINGS[DEFAULT_LANG];
   if (Object.hasOwn(table, key)) return table[key];
@@ -314,7 +331,7 @@ function lookup(lang, key) {
  * English and an unknown key returns the key itself: a missing string must never break the
  * page. */
 export function t(lang, key, params = {}) {
-  const template = lookup(lang, String(key));
+  const template = lookup(lang, pluralKey(lang, String(key), params));
   return template === null ? String(key) : interpolate(template, params);
 }
 

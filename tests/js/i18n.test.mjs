@@ -8,7 +8,7 @@ const UI_KEYS = `app.title app.tagline expr.label expr.placeholder expr.hint run
 values.hint output_grad.label output_grad.hint expand.label examples.label examples.choose
 explanation.title timeline.title timeline.prev timeline.next timeline.play timeline.pause
 timeline.reset timeline.end timeline.jump_forward timeline.jump_backward timeline.speed
-timeline.scrub timeline.counter phase.start phase.forward phase.backward phase.end chain.title
+timeline.scrub timeline.counter graph.label phase.start phase.forward phase.backward phase.end chain.title
 chain.idle gradcheck.title gradcheck.run gradcheck.variable gradcheck.backprop gradcheck.numeric
 gradcheck.rel_error gradcheck.cost gradcheck.pass gradcheck.fail gradcheck.sampled lang.toggle
 theme.toggle theme.light theme.dark share.button share.copied share.invalid share.too_long export.svg export.png export.json
@@ -93,4 +93,15 @@ test("detectLang picks Korean only when it comes before English", () => {
   assert.equal(detectLang([]), "en");
   assert.equal(detectLang(undefined), "en");
   assert.equal(detectLang([null, 3, "kok"]), "en");
+});
+
+test("counts read right: 1 step, 2 steps, in both languages", () => {
+  assert.equal(t("en", "train.run_summary", { count: 1, first: 3, last: 1 }), "1 step: 3 → 1");
+  assert.equal(t("en", "train.run_summary", { count: 2, first: 3, last: 1 }), "2 steps: 3 → 1");
+  assert.equal(t("en", "train.status.done", { count: 1, first: 3, last: 1 }), "Done: 1 update, loss 3 → 1.");
+  assert.equal(t("ko", "train.run_summary", { count: 1, first: 3, last: 1 }), "1단계: 3 → 1");
+  for (const key of Object.keys(STRINGS.en).filter((k) => k.endsWith(".one"))) {
+    assert.ok(Object.hasOwn(STRINGS.en, key.slice(0, -4)), key);
+    assert.ok(paramsOf(STRINGS.en[key]).includes("count"), key);
+  }
 });
