@@ -341,6 +341,8 @@ class _Parser:
             top = frames.pop()
             _, kind, _, start, _ = top
             if kind >= PAREN:
+                if kind == CALL:  # a call's frame starts at its name: point at its '('
+                    start = self.text.index("(", start)
                 n = len(self.text)
                 raise _error("syntax_error", pos, pos if pos >= n else pos + 1,
                              f"expected ')' to close the '(' at position {start}",

@@ -128,7 +128,7 @@ export function endStatus(run) {
   const loss = (p) => (p ? formatNumber(p.loss, 4) : "—");
   if (run.state === "error") return { error: run.error };
   if (Object.hasOwn(ENDED_EARLY, run.state)) return { key: ENDED_EARLY[run.state], params: { step: last?.step ?? 0 } };
-  return { key: "train.status.done", params: { steps: run.points.length, first: loss(first), last: loss(last) } };
+  return { key: "train.status.done", params: { count: run.points.length, first: loss(first), last: loss(last) } };
 }
 
 /** The parameters an ended run leaves in the graph, {step, params, final} (a paused run's

@@ -60,7 +60,7 @@ export function renderLegend(legend, runs, t, optimizerTitle) {
     const first = run.points[0];
     const last = run.points.at(-1);
     const summary = run.points.length
-      ? t("train.run_summary", { points: run.points.length, first: formatNumber(first.loss, 3),
+      ? t("train.run_summary", { count: run.points.length, first: formatNumber(first.loss, 3),
                                  last: formatNumber(last.loss, 3) }) : "…";
     const state = Object.hasOwn(STATE_KEYS, run.state) ? ` · ${t(STATE_KEYS[run.state])}` : "";
     li.append(swatch, el("span", "label", { text: runLabel(run, t, optimizerTitle) }),
@@ -98,7 +98,7 @@ export function renderUpdate(node, update, { t, optimizerTitle, detailSteps }) {
   node.append(el("h3", "", { text: t("train.update.title") }));
   hint(t("train.update.head", { step: entry.step, optimizer: optimizerTitle(optimizer.name),
                                 loss: formatNumber(entry.loss, digits()) }));
-  if (update.restarted) hint(t("train.update.restarted", { n: detailSteps }));
+  if (update.restarted) hint(t("train.update.restarted", { count: detailSteps }));
   if (update.l2 > 0) hint(t("train.update.l2", { l2: formatNumber(update.l2, 4) }));
   for (const name of update.params) {
     const detail = own(entry.update, name);

@@ -80,7 +80,7 @@ test("a stream that ends without its last line is a network error; a finished on
   assert.deepEqual(server.error, { key: "error.server", params: { status: 500 } });
   const done = { points: [{ step: 1, loss: 4 }, { step: 2, loss: 1 }], final: { w: 2 }, error: null, stopped: null };
   endRun(done, { ok: true }, false);
-  assert.deepEqual(endStatus(done), { key: "train.status.done", params: { steps: 2, first: "4", last: "1" } });
+  assert.deepEqual(endStatus(done), { key: "train.status.done", params: { count: 2, first: "4", last: "1" } });
   assert.deepEqual(endParams(done), { step: 2, params: { w: 2 }, final: true });
   const diverged = { ...done, final: { w: "Infinity" }, stopped: "diverged" };
   endRun(diverged, { ok: true }, false);

@@ -488,3 +488,14 @@ def test_an_operator_node_spans_all_of_its_operands(text, spans):
     last = {n["label"]: tuple(n["span"]) for n in r.nodes if n["kind"] == "op"}
     for label, span in spans.items():
         assert last[label] == span, (label, last)
+
+
+@pytest.mark.parametrize("text,paren", [("sigmoid(x", 7), ("max(x, (y", 7), ("f = exp (x", 8),
+                                         ("(x + sin(y)", 0)])
+def test_an_unclosed_call_points_at_its_own_bracket(text, paren):
+    """The message names the '(' left open, not the function name before it."""
+    with pytest.raises(ExpressionError) as e:
+        evaluate(text, {"x": 1.0, "y": 2.0})
+    assert e.value.msg == f"expected ')' to close the '(' at position {paren}"
+    assert text[paren] == "("
+    assert e.value.msg_ko == f"위치 {paren}의 '('를 닫는 ')'가 필요합니다"
