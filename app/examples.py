@@ -19,23 +19,11 @@ what they get without touching the module constant.
 
 import copy
 
-# The tutorial sections the presets belong to, in the order the examples menu shows them.
-# `tutorial` is the heading number in backprop-tutorial.ko.md.
+# The tutorial sections the presets belong to, in the tutorial's order (the examples menu
+# shows them so, numbered). `tutorial` is the heading number in backprop-tutorial.ko.md.
 SECTIONS = [
-    {"id": "chain-rule", "tutorial": 4,
-     "title": {"ko": "연쇄법칙과 계산 그래프", "en": "Chain rule and the computation graph"}},
-    {"id": "intuition", "tutorial": 5,
-     "title": {"ko": "직관적 이해: 지역 기울기", "en": "Intuition: local gradients"}},
-    {"id": "gate-patterns", "tutorial": 8,
-     "title": {"ko": "게이트별 역전파 패턴", "en": "Gate patterns in backprop"}},
-    {"id": "sigmoid-neuron", "tutorial": 6,
-     "title": {"ko": "모듈성: 시그모이드 뉴런", "en": "Modularity: the sigmoid neuron"}},
-    {"id": "staged-computation", "tutorial": 7,
-     "title": {"ko": "실전 절차: 단계적 계산", "en": "Staged computation in practice"}},
-    {"id": "input-scaling", "tutorial": 8,
-     "title": {"ko": "스케일 효과와 전처리", "en": "Input scale and preprocessing"}},
-    {"id": "matrix-gradients", "tutorial": 9,
-     "title": {"ko": "벡터/행렬 연산의 기울기", "en": "Gradients of vector and matrix operations"}},
+    {"id": "numerical-gradient", "tutorial": 1,
+     "title": {"ko": "왜 역전파를 계산하는가", "en": "Why backpropagation"}},
     {"id": "losses", "tutorial": 2,
      "title": {"ko": "손실 함수: MSE와 교차엔트로피", "en": "Loss functions: MSE and cross-entropy"}},
     {"id": "regularization", "tutorial": 2,
@@ -44,9 +32,24 @@ SECTIONS = [
      "title": {"ko": "미니배치", "en": "Minibatches"}},
     {"id": "training", "tutorial": 2,
      "title": {"ko": "경사하강법으로 학습하기", "en": "Training with gradient descent"}},
-    {"id": "numerical-gradient", "tutorial": 1,
-     "title": {"ko": "왜 역전파를 계산하는가", "en": "Why backpropagation"}},
+    {"id": "chain-rule", "tutorial": 4,
+     "title": {"ko": "연쇄법칙과 계산 그래프", "en": "Chain rule and the computation graph"}},
+    {"id": "intuition", "tutorial": 5,
+     "title": {"ko": "직관적 이해: 지역 기울기", "en": "Intuition: local gradients"}},
+    {"id": "sigmoid-neuron", "tutorial": 6,
+     "title": {"ko": "모듈성: 시그모이드 뉴런", "en": "Modularity: the sigmoid neuron"}},
+    {"id": "staged-computation", "tutorial": 7,
+     "title": {"ko": "실전 절차: 단계적 계산", "en": "Staged computation in practice"}},
+    {"id": "gate-patterns", "tutorial": 8,
+     "title": {"ko": "게이트별 역전파 패턴", "en": "Gate patterns in backprop"}},
+    {"id": "input-scaling", "tutorial": 8,
+     "title": {"ko": "스케일 효과와 전처리", "en": "Input scale and preprocessing"}},
+    {"id": "matrix-gradients", "tutorial": 9,
+     "title": {"ko": "벡터/행렬 연산의 기울기", "en": "Gradients of vector and matrix operations"}},
 ]
+
+# The page opens on the tutorial's first worked example.
+DEFAULT_EXAMPLE = "chain-rule"
 
 # Data sets used by more than one preset. Functions, so that no two presets share a list.
 def _mse_x():
@@ -297,24 +300,33 @@ EXAMPLES = [
     {
         "id": "input-scaling",
         "section": "input-scaling",
-        "title": {"ko": "입력을 1000배 키우면", "en": "Scaling an input by 1000"},
+        "title": {"ko": "입력을 1000배 키우면: ×1 뉴런과 ×1000 뉴런",
+                  "en": "Scaling an input by 1000: the neuron at ×1 and at ×1000"},
         "explanation": {
-            "ko": "시그모이드 뉴런 예제의 가중합에서 입력 x1만 1000배로 키웠습니다(-2에서 -2000으로). "
-                  "곱 게이트는 상대 입력을 지역 기울기로 쓰므로 w1의 기울기는 x1 = -2000이 되어, "
-                  "원래의 -2보다 1000배 큽니다. 반면 w0의 기울기는 x0 = -1 그대로입니다. "
-                  "경사하강법은 이 기울기에 학습률을 곱해 가중치를 바꾸므로, 같은 학습률이라면 w1만 "
-                  "1000배 크게 움직입니다. 그래서 입력 스케일을 키우면 학습률을 낮추거나 입력 "
-                  "표준화(평균 0, 분산 1로 맞추기)를 적용해야 할 수 있습니다.",
-            "en": "The weighted sum of the sigmoid-neuron example with only the input x1 scaled "
-                  "by 1000 (from -2 to -2000). A multiply gate uses the other input as the local "
-                  "gradient, so w1's gradient is x1 = -2000, 1000 times the -2 it was, while w0's "
-                  "gradient stays x0 = -1. Gradient descent moves each weight by the learning rate "
-                  "times its gradient, so with the same learning rate w1 would take steps 1000 "
-                  "times larger. That is why scaled-up inputs may call for a lower learning rate "
-                  "or for standardising the inputs (zero mean, unit variance).",
+            "ko": "시그모이드 뉴런 두 개를 나란히 놓았습니다. s1은 튜토리얼의 뉴런 그대로이고(x1 = -2), "
+                  "s1000은 같은 가중치(v)에 입력만 x1000 = 1000 × x1 = -2000으로 키웠습니다. 출력 "
+                  "s1 + s1000의 합 게이트는 두 뉴런에 기울기 1을 그대로 나눠 주므로, 각 뉴런의 기울기는 "
+                  "따로 볼 수 있습니다. 곱 게이트는 상대 입력을 지역 기울기로 쓰므로 v1의 지역 기울기는 "
+                  "x1000 = -2000으로, w1의 -2보다 1000배 큽니다. 그런데 s1000의 가중합은 5995라서 "
+                  "시그모이드가 포화되어 σ′ = σ(1 − σ) = 0이 되고, v0, v1, v2에는 기울기가 전혀 도달하지 "
+                  "않습니다. 반면 s1의 w1 기울기는 0.1966 × (-2) = -0.3932입니다. 입력 스케일이 크면 "
+                  "지역 기울기가 1000배로 커지거나, 뉴런이 포화되어 기울기가 사라집니다. 그래서 학습률을 "
+                  "조정하거나 입력 표준화(평균 0, 분산 1)를 적용합니다.",
+            "en": "Two sigmoid neurons side by side. s1 is the tutorial's neuron as it is (x1 = -2); "
+                  "s1000 has the same weights (v) with only the input scaled: x1000 = 1000 × x1 = "
+                  "-2000. The output s1 + s1000 is an add gate, which passes a gradient of 1 to each "
+                  "neuron, so each neuron's gradients are its own. A multiply gate uses the other "
+                  "input as the local gradient, so v1's local gradient is x1000 = -2000, 1000 times "
+                  "w1's -2. But the weighted sum of s1000 is 5995, where the sigmoid is flat: "
+                  "σ′ = σ(1 − σ) = 0, and no gradient at all reaches v0, v1, v2, while w1 in s1 gets "
+                  "0.1966 × (-2) = -0.3932. A large input scale either makes local gradients 1000 "
+                  "times larger or saturates the neuron so that gradients vanish: that is why the "
+                  "learning rate is adjusted or the inputs are standardised (zero mean, unit "
+                  "variance).",
         },
-        "expression": "f = w0*x0 + w1*x1 + w2",
-        "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2000, "w2": -3},
+        "expression": "s1 = sigmoid(w0*x0 + w1*x1 + w2)\nx1000 = 1000 * x1\n"
+                      "s1000 = sigmoid(v0*x0 + v1*x1000 + v2)\ns1 + s1000",
+        "values": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3, "v0": 2, "v1": -3, "v2": -3},
     },
     # ------------------------------------------------------------ §9 matrix product
     {
@@ -550,15 +562,22 @@ EXAMPLES = [
 ]
 
 
+# In the menu's order: by section, each section's presets as written below.
+_SECTION_ORDER = [section["id"] for section in SECTIONS]
+EXAMPLES.sort(key=lambda example: _SECTION_ORDER.index(example["section"]))
+
+
 def get_examples():
     """The presets, as a deep copy: changing the result never changes `EXAMPLES`."""
     return copy.deepcopy(EXAMPLES)
 
 
 def presets():
-    """The presets as GET /api/examples serves them: a list, each example carrying its
-    section's title and tutorial heading number, so a menu can group them."""
+    """The presets as GET /api/examples serves them: a list in the menu's order, each example
+    carrying its section's title and tutorial heading number, so a menu can group and number
+    them; the one the page opens on has `"default": true`."""
     sections = {section["id"]: section for section in SECTIONS}
     return [{**example, "section_title": copy.deepcopy(sections[example["section"]]["title"]),
-             "tutorial": sections[example["section"]]["tutorial"]}
+             "tutorial": sections[example["section"]]["tutorial"],
+             **({"default": True} if example["id"] == DEFAULT_EXAMPLE else {})}
             for example in get_examples()]

@@ -2,17 +2,17 @@
 // (the state and its changes, timeline, chain rule, formatting, i18n, share links, layout);
 // this file wires events: they write into the state, and render functions read it.
 import * as api from "./js/api.js";
-import { displayName, explain, forkInfo, outputName } from "./js/chain-rule.js";
+import { displayName, explain, forkInfo, outputName, topName } from "./js/chain-rule.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
 import { GraphView, layoutOptions } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
 import { layoutGraph } from "./js/layout.js";
 import { decodeState, encodeState } from "./js/share.js";
 import {
-  initialState, requestOf, shareStateOf, valueText, valuesOf, withExample, withExpression, withLink,
-  withValues, withVariables,
+  initialState, linkedExample, requestOf, shareStateOf, valueText, valuesOf, withExample,
+  withExpression, withLink, withValues, withVariables,
 } from "./js/store.js";
-import { keyToAction, prepare, reduceAction, stateAt } from "./js/timeline.js";
+import { keyToAction, prepare, reduceAction, stateAt, withoutConstantSteps } from "./js/timeline.js";
 import { TrainPanel } from "./js/train-panel.js";
 
 const $ = (id) => document.getElementById(id);
@@ -87,7 +87,9 @@ function renderExamplesMenu() {
   select.append(placeholder);
   for (const section of state.sections) {
     const group = document.createElement("optgroup");
-    group.label = section.title[state.lang] ?? section.title.en;
+    // Numbered like the tutorial's headings ("4) 연쇄법칙과 계산 그래프").
+    const title = section.title[state.lang] ?? section.title.en;
+    group.label = section.tutorial ? `${section.tutorial}) ${title}` : title;
     for (const ex of state.examples.filter((e) => e.section === section.id)) {
       group.append(new Option(ex.title[state.lang] ?? ex.title.en, ex.id));
     }
@@ -123,12 +125,14 @@ function renderInputs() {
   $("expression").value = state.expression;
   $("output-grad").value = state.outputGrad;
   $("expand").checked = state.expand;
+  $("show-constants").checked = state.showConstants;
   $("precision").value = String(state.digits);
   $("speed").value = String(state.speed);
 }
 
 function onExpressionInput(text) {
-  Object.assign(state, withExpression(text));
+  Object.assign(state, withExpression(state, text));
+  $("output-grad").value = state.outputGrad;
   renderShareError();
   renderExamplesMenu();
   renderExplanation();
@@ -208,7 +212,8 @@ async function run({ step = 0 } = {}) {
     return;
   }
   setError(null);
-  state.graph = result.data;
+  state.response = result.data;
+  state.graph = state.showConstants ? result.data : withoutConstantSteps(result.data);
   state.request = request;
   state.gradcheck = null;
   state.selected = null;
@@ -216,6 +221,7 @@ async function run({ step = 0 } = {}) {
   $("details-card").hidden = true;
   view.setGraph(state.graph, layoutGraph(state.graph, layoutOptions(state.graph)));
   renderWarnings();
+  renderSeedNote();
   setStep(step);
 }
 
@@ -224,9 +230,21 @@ function setError(error) {
   renderError();
 }
 
+// "Unknown function … See the list of functions": the list is right under the message.
+function renderFunctionList(show) {
+  $("functions-list").hidden = !show;
+  if (!show) return;
+  $("functions-items").replaceChildren(...state.ops.filter((op) => op.kind !== "internal").map((op) => {
+    const item = el("li");
+    item.append(el("code", op.syntax), document.createTextNode(` — ${op.description[state.lang] ?? op.description.en}`));
+    return item;
+  }));
+}
+
 function renderError() {
   const error = state.error;
   $("error-message").textContent = error ? (state.lang === "ko" ? error.msg_ko : error.msg) : "";
+  renderFunctionList(error?.type === "unknown_function");
   const mirror = $("expression-mirror");
   const text = state.expression;
   mirror.replaceChildren();
@@ -268,6 +286,18 @@ function renderShareError() {
   shareNotice.hidden = !state.shareError;
   shareNotice.textContent = state.shareError ? tr("share.invalid") : "";
   shareNotice.dataset.reason = state.shareError ?? "";
+}
+
+// A given upstream gradient changes every number on the graph: it is said on the graph.
+function renderSeedNote() {
+  const note = $("seed-note");
+  const seed = state.graph?.steps.find((s) => s.kind === "seed");
+  const given = Boolean(seed) && state.request?.output_grad !== undefined;
+  note.hidden = !given;
+  note.textContent = given ? tr("seed.given", {
+    name: `∂${topName(state.graph)}/∂${outputName(state.graph)}`,
+    value: formatValue(seed.grad, state.digits, { maxItems: 4, maxRows: 2 }),
+  }) : "";
 }
 
 function renderWarnings() {
@@ -313,7 +343,20 @@ function renderChainRule(explanation) {
     return;
   }
   box.append(...explanation.lines.map((line) => el("p", line)));
+  if (explanation.latex) box.append(formula(explanation.latex));
   if (explanation.gate) box.append(el("p", explanation.gate, "gate"));
+}
+
+// The registry's LaTeX of a local derivative, typeset by the vendored KaTeX (as text if
+// KaTeX is missing or refuses it).
+function formula(latex) {
+  const div = el("div", "", "formula");
+  try {
+    globalThis.katex.render(latex, div, { throwOnError: true, output: "html" });
+  } catch {
+    div.textContent = latex;
+  }
+  return div;
 }
 
 function act(action) {
@@ -379,20 +422,10 @@ function showTooltip(node, event) {
   if (info?.contributions.length) {
     const terms = info.contributions.map((c) => formatValue(c.value, state.digits));
     const sum = terms.length > 1 ? ` = ${formatValue(info.sum, state.digits)}` : "";
-    tip.append(el("div", `∂${outputName(state.graph)}/∂${nodeName(node.id)} = ${terms.join(" + ")}${sum}`, "mono"));
+    tip.append(el("div", `∂${topName(state.graph)}/∂${nodeName(node.id)} = ${terms.join(" + ")}${sum}`, "mono"));
   }
   const op = state.opsByName.get(node.op);
-  if (op?.latex?.length && globalThis.katex) {
-    for (const latex of op.latex) {
-      const div = document.createElement("div");
-      try {
-        globalThis.katex.render(latex, div, { throwOnError: false, output: "html" });
-      } catch {
-        div.textContent = latex;
-      }
-      tip.append(div);
-    }
-  }
+  for (const latex of op?.latex ?? []) tip.append(formula(latex));
   const wrap = $("graph").getBoundingClientRect();
   const box = event.target.getBoundingClientRect?.() ?? wrap;
   tip.style.left = `${Math.min(wrap.width - 260, Math.max(4, box.right - wrap.left + 8))}px`;
@@ -582,7 +615,7 @@ function exportPng() {
 function exportJson() {
   if (!state.graph) return;
   download("backprop-graph.json",
-           new Blob([JSON.stringify(state.graph, null, 1)], { type: "application/json" }));
+           new Blob([JSON.stringify(state.response, null, 1)], { type: "application/json" }));
 }
 
 // ------------------------------------------------------------------ wiring
@@ -598,6 +631,10 @@ function wire() {
   $("output-grad").addEventListener("keydown", runOnEnter);
   $("expand").addEventListener("change", (e) => {
     state.expand = e.target.checked;
+    if (state.graph) run();
+  });
+  $("show-constants").addEventListener("change", (e) => {
+    state.showConstants = e.target.checked;
     if (state.graph) run();
   });
   $("precision").addEventListener("change", (e) => {
@@ -631,26 +668,39 @@ function wire() {
     localStorage.setItem("bpv-lang", state.lang);
     applyLanguage();
     renderWarnings();
+    renderSeedNote();
     scheduleUrlUpdate();
   });
   $("theme-toggle").addEventListener("click", () => {
     setTheme(state.theme === "dark" ? "light" : "dark");
   });
   document.addEventListener("keydown", (event) => {
-    const tag = event.target.tagName;
-    if (["INPUT", "TEXTAREA", "SELECT"].includes(tag) || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target.closest?.("button, summary, a, [role=button]") && (event.key === " " || event.key === "Enter")) return;
     const action = keyToAction(event.key);
-    if (!action) return;
+    if (!action || !keyIsForTimeline(event)) return;
     event.preventDefault();
     act(action);
   });
 }
 
+// The timeline's keys work whatever control was used last (after choosing a preset the
+// arrows step, they do not pick the next preset), except while typing in a text field, on
+// the scrubber (whose own arrows step it) and for Space / Enter on a button.
+const UNTYPED_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset"]);
+
+function keyIsForTimeline(event) {
+  const target = event.target;
+  if (event.ctrlKey || event.metaKey || event.altKey || target.isContentEditable) return false;
+  if (target.tagName === "TEXTAREA") return false;
+  if (target.tagName === "INPUT" && !UNTYPED_INPUTS.has(target.type)) return false;
+  if (target.tagName === "SELECT") return event.key === "ArrowLeft" || event.key === "ArrowRight";
+  return !(target.closest?.("button, summary, a, [role=button]") && (event.key === " " || event.key === "Enter"));
+}
+
 /** Put a decoded share link's state into the page and run it at its step. */
 async function restore(link) {
-  Object.assign(state, withLink(link));
+  Object.assign(state, withLink(link), { example: linkedExample(link, state.examples) });
   renderInputs();
+  renderExplanation();
   renderValuesEditor();
   await refreshVariables();
   await run({ step: link.step ?? 0 });
@@ -672,13 +722,14 @@ async function init() {
     state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
     state.examples = Array.isArray(examples.data) ? examples.data : [];
     // The menu's groups: each preset's section, in the order the presets come.
-    const sections = new Map(state.examples.map((e) => [e.section, { id: e.section, title: e.section_title }]));
+    const sections = new Map(state.examples.map((e) => [e.section, { id: e.section, title: e.section_title, tutorial: e.tutorial }]));
     state.sections = [...sections.values()];
     applyLanguage();
     if (link) {
       await restore(link);
     } else if (state.examples.length) {
-      await loadExample(state.examples[0].id); // also what a broken link falls back to
+      // The tutorial's first worked example; also what a broken link falls back to.
+      await loadExample((state.examples.find((e) => e.default) ?? state.examples[0]).id);
     }
   } finally {
     // The page is usable whatever happened above; an unexpected error still surfaces.

@@ -71,6 +71,12 @@ export function displayName(graph, nodeId) {
   return chainIndex(graph).names.get(nodeId) ?? String(nodeId);
 }
 
+/** What the formulas differentiate: the output's name (∂f/∂x) with the default seed, "L"
+ * (a loss further downstream) when an upstream gradient is given. */
+export function topName(graph) {
+  return chainIndex(graph).top;
+}
+
 /** The output's name in formulas: its assigned name or "f". */
 export function outputName(graph) {
   return chainIndex(graph).outputName;
@@ -220,10 +226,29 @@ function broadcastSum(step, digits) {
   return [`${step.local} = ${shown.join(" + ")} = ${num(step.contribution, digits)}`];
 }
 
-function tensorEdgeLines(step, target, top, src, tgt, digits, atFork, p) {
+// The tutorial's check of a matrix rule, one entry with its numbers: the first entry of
+// ∂L/∂W = G·Xᵀ is row 1 of G · row 1 of X; of ∂L/∂X = Wᵀ·G, column 1 of W · column 1 of G.
+const ENTRY_TERMS = 6;
+
+function firstEntry(step, target, lang, digits, p, c) {
+  const [a, b] = target.inputs.map((id) => p.nodeById.get(id));
+  const g = step.upstream;
+  const matrix = (v) => Array.isArray(v) && Array.isArray(v[0]) && v[0].every((x) => typeof x === "number");
+  if (target.op !== "matmul" || !matrix(g) || !matrix(a?.value) || !matrix(b?.value)) return [];
+  const [left, right, key, other] = step.index === 0
+    ? [g[0], b.value[0], "chain.matmul_entry_left", b.id]
+    : [a.value.map((row) => row[0]), g.map((row) => row[0]), "chain.matmul_entry_right", a.id];
+  if (left.length > ENTRY_TERMS) return [];
+  const terms = left.map((x, i) => `${wrapValue(num(x, digits), i)}\u00b7${wrapValue(num(right[i], digits), 1)}`);
+  const value = left.reduce((sum, x, i) => sum + x * right[i], 0);
+  return [t(lang, key, { other: c.names.get(other), terms: terms.join(" + "), value: num(value, digits) })];
+}
+
+function tensorEdgeLines(step, target, top, src, tgt, lang, digits, atFork, p, c) {
   const lhs = atFork ? "" : `${partial(top, src)} = `;
   const rule = `${lhs}${step.local}: ${ruleShapes(step, target, p)} \u2192 ${boxShape(step.shapes.source)}`;
-  const lines = [rule, `G = ${partial(top, tgt)}`, ...broadcastSum(step, digits)];
+  const lines = [rule, `G = ${partial(top, tgt)}`, ...broadcastSum(step, digits),
+    ...firstEntry(step, target, lang, digits, p, c)];
   if (!atFork) lines.push(`${partial(top, src)} = ${formatValue(step.contribution, digits)}`);
   return lines;
 }
@@ -253,11 +278,11 @@ function explainEdge(graph, step, k, lang, digits, ops, p, c) {
   const local = localLine(op, step, target, tgt, src, digits, p, c);
   const direct = target.id === graph.output && top === c.outputName && !fork && local.length;
   const math = tensor
-    ? tensorEdgeLines(step, target, top, src, tgt, digits, Boolean(fork), p)
+    ? tensorEdgeLines(step, target, top, src, tgt, lang, digits, Boolean(fork), p, c)
     : [...local, ...(direct ? [] : [scalarEdgeLine(step, top, src, tgt, digits, Boolean(fork))])];
   const forkText = fork ? forkLines(step, k, top, src, lang, digits, fork, p, c) : [];
   return { kind: "edge", lines: [caption, ...math, ...forkText],
-    gate: gateText(op, step, target, lang, digits, p, c), fork };
+    gate: gateText(op, step, target, lang, digits, p, c), fork, latex: op?.latex?.[step.index] ?? null };
 }
 
 // ------------------------------------------------------------------ gate patterns
@@ -297,7 +322,8 @@ function gateText(op, step, target, lang, digits, p, c) {
 /**
  * The chain-rule panel for the event the timeline shows at k (steps[k − 1]):
  * {kind: "idle"|"forward"|"seed"|"edge", lines: [strings], gate: string|null,
- *  fork: null | {node, count, contributions: [{edge, value}] so far, sum so far, complete}}.
+ *  fork: null | {node, count, contributions: [{edge, value}] so far, sum so far, complete},
+ *  latex (edges): the op's local derivative as LaTeX, from its registry entry}.
  * `ops` is the /api/ops response (or its `ops` list): it says how each op is written, its
  * local derivatives and its gate's sentences.
  */

@@ -139,3 +139,21 @@ const GLYPHS = { pos: "+", neg: MINUS, zero: "0", nan: "!" };
 export function signGlyph(v) {
   return GLYPHS[signClass(v)];
 }
+
+/**
+ * A number in at most `maxChars` characters where it can be (a heatmap cell is narrow):
+ * up to `digits` significant digits (never more than 3), fewer if that is too long, then
+ * exponent form ("1.2e5", "−1e−5"). A number that fits no form gets the shortest one.
+ */
+export function formatCompact(v, digits = 3, maxChars = 5) {
+  const x = toNumber(v);
+  if (!Number.isFinite(x) || x === 0) return formatNumber(x, digits);
+  const most = Math.min(3, clampDigits(digits));
+  const candidates = [];
+  for (let d = most; d >= 1; d -= 1) candidates.push(formatNumber(x, d));
+  for (let d = Math.min(2, most); d >= 1; d -= 1) {
+    candidates.push((x < 0 ? MINUS : "") + formatExponent(Math.abs(x), d));
+  }
+  return candidates.find((s) => s.length <= maxChars)
+    ?? candidates.reduce((a, b) => (b.length < a.length ? b : a));
+}

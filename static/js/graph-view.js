@@ -1,11 +1,22 @@
 // The graph drawn in SVG with D3: built once per result (setGraph), then restyled for each
 // timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
 // stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
-import { formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
+import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
+import { heatLevel, legendStops, sharedScales } from "./heat-scale.js";
 import { t } from "./i18n.js";
+import { LAYOUT_DEFAULTS } from "./layout.js";
 
 const d3 = globalThis.d3;
 const HEAT_MAX = 64; // tensors up to 8×8 are drawn as heatmaps
+const HEAT_NUMBERED = 6; // up to 6×6 each cell also shows its number
+const NUMBER_CELL = { width: 36, height: 17 }; // five characters of 10px monospace, padded
+// Cell opacity at full strength in an exported SVG (no CSS variables there); on the page
+// the theme's --heat-cap applies (style.css).
+const EXPORT_HEAT_CAP = 0.6;
+const PARTIAL = "\u2202"; // ∂: marks gradients, so they differ from values by more than place
+const MONO_CHAR = 0.6; // width of a monospace character, in em
+const MARK_SIZE = 10; // px, the ∂ beside a gradient (style.css .grd-mark)
+const LEGEND_ROOM = 64; // px below the framed graph for the heat legend (two rows and a caption)
 const EDGE_LABELS_MAX = 80; // beyond this many edges, per-wire numbers are hover-only
 // Arrow keys walk the graph from the focused node to the nearest one in that direction.
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
@@ -28,6 +39,8 @@ export class GraphView {
       this.fit(); // a new window size: frame the whole graph again
     }).observe(wrap);
     this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
+    this.legend = d3.select(wrap).append("div").attr("class", "heat-legend")
+      .attr("data-testid", "heat-legend").property("hidden", true);
   }
 
   setGraph(graph, layout) {
@@ -38,6 +51,8 @@ export class GraphView {
     this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
     this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
     this.outgoing = d3.rollup(graph.edges, (v) => v.length, (e) => e.source);
+    this.heatNodes = graph.nodes.filter((n) => heatGeometry(n.shape));
+    this.legendKey = null;
     this._drawBlocks();
     this.wires = this._drawEdges();
     this.nodes = this._drawNodes();
@@ -49,12 +64,15 @@ export class GraphView {
     // Nodes that came from one expanded composite (e.g. σ) are framed together.
     const blocks = d3.group(this.graph.nodes.filter((n) => n.block), (n) => n.block.id);
     const pad = 14;
+    // A member's heatmaps (above and below it) are inside the frame, under its label.
+    const heat = (n) => (heatGeometry(n.shape)?.height ?? -4) + 4;
+    const heatWidth = (n) => heatGeometry(n.shape)?.width ?? 0;
     for (const [, members] of blocks) {
-      const boxes = members.map((n) => this.layout.nodes.get(n.id));
-      const x0 = d3.min(boxes, (b) => b.x - b.width / 2) - pad;
-      const x1 = d3.max(boxes, (b) => b.x + b.width / 2) + pad;
-      const y0 = d3.min(boxes, (b) => b.y - b.height / 2) - pad - 18;
-      const y1 = d3.max(boxes, (b) => b.y + b.height / 2) + pad + 14;
+      const boxes = members.map((n) => [n, this.layout.nodes.get(n.id)]);
+      const x0 = d3.min(boxes, ([n, b]) => b.x - Math.max(b.width, heatWidth(n)) / 2) - pad;
+      const x1 = d3.max(boxes, ([n, b]) => b.x + Math.max(b.width, heatWidth(n)) / 2) + pad;
+      const y0 = d3.min(boxes, ([n, b]) => b.y - b.height / 2 - heat(n)) - pad - 18;
+      const y1 = d3.max(boxes, ([n, b]) => b.y + b.height / 2 + heat(n)) + pad + 14;
       const g = this.root.append("g").attr("class", "block");
       g.append("rect").attr("class", "block-box").attr("rx", 10)
         .attr("x", x0).attr("y", y0).attr("width", x1 - x0).attr("height", y1 - y0);
@@ -152,6 +170,7 @@ export class GraphView {
         val.append("tspan").attr("class", "number");
       }
       sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15 + room);
+      sel.append("text").attr("class", "grd-mark").attr("y", box.height / 2 + 15 + room);
     });
     return nodes;
   }
@@ -178,6 +197,8 @@ export class GraphView {
     const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
     const shown = this.shown;
     const lang = document.documentElement.lang; // the node names screen readers hear
+    const scales = sharedScales(this.heatNodes, values, grads);
+    this._updateLegend(scales, digits, lang);
     this.nodes.each(function updateNode(n) {
       const v = values.get(n.id);
       const g = grads.get(n.id);
@@ -185,7 +206,8 @@ export class GraphView {
       const valueText = labelFor(n, v, digits, !named);
       const key = `${lang}|${activeNodes.has(n.id)}|${valueText}|${labelFor(n, g, digits)}|`
         + `${v === undefined ? "" : signClass(v)}|${g === undefined ? "" : signClass(g)}|`
-        + `${n.shape.length ? `${v !== undefined}${g !== undefined}${g === undefined ? "" : JSON.stringify(g)}` : ""}`;
+        + `${n.shape.length ? `${v !== undefined}${g !== undefined}${g === undefined ? "" : JSON.stringify(g)}` : ""}|`
+        + `${heatGeometry(n.shape) ? `${scales.value}|${scales.grad}|${digits}` : ""}`;
       if (shown.get(n.id) === key) return;
       shown.set(n.id, key);
       const sel = d3.select(this).classed("active", activeNodes.has(n.id))
@@ -199,11 +221,18 @@ export class GraphView {
       } else {
         val.text(valueText);
       }
+      const gradText = labelFor(n, g, digits);
       sel.select("text.grd").attr("class", `grd ${g === undefined || isTensor(g) ? "" : signClass(g)}`)
-        .text(labelFor(n, g, digits));
+        .text(gradText);
+      // "∂ −4" centred as a whole (the layout reserves a centred label, ∂ included): the
+      // number moves right by half the mark, whose width the monospace font gives.
+      const markWidth = gradText ? MARK_SIZE * MONO_CHAR + 1 : 0;
+      sel.select("text.grd").attr("x", markWidth / 2);
+      sel.select("text.grd-mark").attr("x", markWidth / 2 - (gradText.length * 12 * MONO_CHAR) / 2 - 1)
+        .text(gradText ? PARTIAL : "");
       if (n.shape.length) {
-        heatmap(sel, "heat-val", v, -1);
-        heatmap(sel, "heat-grad", g, 1);
+        heatmap(sel, "heat-val", v, -1, scales.value, digits);
+        heatmap(sel, "heat-grad", g, 1, scales.grad, digits);
       }
     });
     this.wires.each(function updateWire(e) {
@@ -219,6 +248,30 @@ export class GraphView {
         .text(label);
     });
     this._pulse(current);
+  }
+
+  _updateLegend(scales, digits, lang) {
+    // One legend for every heatmap: a colour bar per scale, from −m through 0 to +m.
+    const rows = [["value", "node.value", scales.value], ["grad", "node.grad", scales.grad]]
+      .filter(([, , m]) => m > 0);
+    const key = `${lang}|${digits}|${this.heatNodes.length}|${rows.map(([kind, , m]) => `${kind}=${m}`).join("|")}`;
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    this.legend.property("hidden", !this.heatNodes.length).selectAll("*").remove();
+    if (!this.heatNodes.length) return;
+    this.legend.append("div").attr("class", "heat-caption").text(t(lang, "heat.caption"));
+    for (const [kind, label, m] of rows) {
+      const row = this.legend.append("div").attr("class", `heat-row ${kind}`)
+        .attr("data-kind", kind).attr("data-min", -m).attr("data-max", m);
+      const name = row.append("span").attr("class", "heat-name");
+      if (kind === "grad") name.append("span").attr("class", "grd-mark").text(PARTIAL);
+      name.append("span").text(t(lang, label));
+      row.append("span").attr("class", "heat-end heat-min").text(formatCompact(-m, digits));
+      row.append("span").attr("class", "heat-bar").selectAll("span").data(legendStops(m)).join("span")
+        .attr("class", (x) => `heat-swatch ${signClass(x)}`)
+        .style("--level", (x) => heatLevel(x, m));
+      row.append("span").attr("class", "heat-end heat-max").text(`+${formatCompact(m, digits)}`);
+    }
   }
 
   _pulse(event) {
@@ -245,11 +298,12 @@ export class GraphView {
     const height = wrap.clientHeight;
     if (!this.layout || !width || !height) return;
     const pad = 40;
+    const below = this.heatNodes?.length ? LEGEND_ROOM : 0; // the heat legend's corner stays clear
     const w = this.layout.width + 2 * pad;
     const h = this.layout.height + 2 * pad;
-    const k = Math.min(width / w, height / h, 1.6);
+    const k = Math.min(width / w, (height - below) / h, 1.6);
     const tx = (width - this.layout.width * k) / 2;
-    const ty = (height - this.layout.height * k) / 2;
+    const ty = (height - below - this.layout.height * k) / 2;
     this.svg.call(this.zoom.transform, d3.zoomIdentity.translate(tx, ty).scale(k));
   }
 
@@ -293,14 +347,33 @@ export function heatGeometry(shape) {
   const rows = shape.length === 2 ? shape[0] : 1;
   const cols = shape[shape.length - 1];
   if (rows * cols > HEAT_MAX) return null;
+  if (rows <= HEAT_NUMBERED && cols <= HEAT_NUMBERED) {
+    const { width, height } = NUMBER_CELL;
+    return { rows, cols, numbered: true, cellWidth: width, cellHeight: height,
+      width: cols * width, height: rows * height };
+  }
   const cell = Math.max(4, Math.min(9, 44 / Math.max(rows, cols)));
-  return { rows, cols, cell, width: cols * cell, height: rows * cell };
+  return { rows, cols, numbered: false, cellWidth: cell, cellHeight: cell,
+    width: cols * cell, height: rows * cell };
 }
 
-/** Layout options that leave room for the heatmaps above and below tensor nodes. */
+/** Layout options that leave room for the heatmaps above and below tensor nodes. Columns
+ *  are as wide as the widest heatmap, so a wire only ever runs beside one horizontally (at
+ *  its node's ports), never through it: a tensor's box grows to its heatmap's width, and if
+ *  an op's heatmap is wider still, the gap between columns grows by the difference. */
 export function layoutOptions(graph) {
-  const tallest = Math.max(0, ...graph.nodes.map((n) => heatGeometry(n.shape)?.height ?? 0));
-  return tallest ? { labelRoom: 18 + tallest + 4 } : {};
+  const heat = new Map(graph.nodes.map((n) => [n.id, heatGeometry(n.shape)]).filter(([, h]) => h));
+  if (!heat.size) return {};
+  const { varWidth, layerGap } = LAYOUT_DEFAULTS;
+  const tallest = Math.max(...[...heat.values()].map((h) => h.height));
+  const boxWidth = (n) => Math.max(varWidth, heat.get(n.id)?.width ?? 0);
+  const widestBox = Math.max(varWidth, ...graph.nodes.filter((n) => n.kind !== "op").map(boxWidth));
+  const widestHeat = Math.max(...[...heat.values()].map((h) => h.width));
+  return {
+    labelRoom: 18 + tallest + 4,
+    nodeSize: (n) => (n.kind !== "op" && heat.has(n.id) ? { width: boxWidth(n) } : {}),
+    layerGap: layerGap + Math.max(0, widestHeat - widestBox),
+  };
 }
 
 function labelFor(node, v, digits, plus = true) {
@@ -320,24 +393,31 @@ function signed(v, digits) {
   return toNumber(v) > 0 ? `+${text}` : text;
 }
 
-function heatmap(sel, cls, value, side) {
+function heatmap(sel, cls, value, side, m, digits) {
+  // The shared scale m (heat-scale.js): strength |x| / m, the sign's colour (CSS classes).
   sel.select(`g.${cls}`).remove();
   const box = sel.datum();
   const geometry = heatGeometry(box.shape);
   if (!Array.isArray(value) || !geometry) return;
   const rows = Array.isArray(value[0]) ? value : [value];
-  const flat = rows.flat().map(toNumber);
-  const max = Math.max(1e-12, ...flat.filter(Number.isFinite).map(Math.abs));
-  const { cell, width: w, height: h } = geometry;
+  const { cellWidth: cw, cellHeight: ch, width: w, height: h } = geometry;
   const half = sel.select(".shape").node().getBBox().height / 2;
   const y0 = side < 0 ? -half - 4 - h : half + 4;
   const g = sel.append("g").attr("class", `heat ${cls}`)
     .attr("transform", `translate(${-w / 2},${y0})`);
   rows.forEach((row, i) => row.forEach((v, j) => {
-    const x = toNumber(v);
-    g.append("rect").attr("x", j * cell).attr("y", i * cell).attr("width", cell).attr("height", cell)
-      .attr("class", signClass(x))
-      .attr("fill-opacity", Number.isFinite(x) ? 0.15 + 0.85 * Math.abs(x) / max : 1)
+    const level = heatLevel(v, m);
+    g.append("rect").attr("x", j * cw).attr("y", i * ch).attr("width", cw).attr("height", ch)
+      .attr("class", `cell ${signClass(v)}`)
+      .attr("fill-opacity", EXPORT_HEAT_CAP * level)
+      .style("--level", level)
       .append("title").text(formatValue(v, 6));
+    if (geometry.numbered) {
+      g.append("text").attr("class", "heat-num")
+        .attr("x", (j + 0.5) * cw).attr("y", (i + 0.5) * ch)
+        .text(formatCompact(v, digits));
+    }
   }));
+  g.append("rect").attr("class", "heat-frame").attr("width", w).attr("height", h);
+  if (side > 0) g.append("text").attr("class", "grd-mark").attr("x", -4).attr("y", h / 2).text(PARTIAL);
 }

@@ -28,8 +28,11 @@
 //       source, target, index,  // copied from the input edge
 //       points: [[x, y], ...],  // polyline, >= 2 points. points[0] is the centre of the
 //                               // source's right side; the last point is on the target's
-//                               // left side (on the circle for ops) at the height of input
-//                               // port `index`: index 0 upper, 1 lower, ...
+//                               // left side (on the circle for ops) at the height of one of
+//                               // its input ports (upper to lower: see Ports);
+//                               // points[floor(points.length / 2)] is `label`
+//       label: [x, y],          // where the wire's label goes (its text is drawn just
+//                               // above this point of the wire): see Wire labels
 //     }),
 //   }
 //   Map keys are exactly the input ids, in input order (edge ids keep their type: numbers).
@@ -37,7 +40,8 @@
 //   Options (LAYOUT_DEFAULTS): node sizes (opSize, varWidth, varHeight, or a nodeSize(node)
 //   function), labelRoom, nodeGap, layerGap, margin, portSpacing, mode ("auto" | "quality"
 //   | "fast"), qualityLimit, dummyBudget, layering ("auto" | "simplex" | "longest-path"),
-//   simplexLimit.
+//   simplexLimit, commutative, wireStub, the node label estimate (nodeLabelWidth(node) or
+//   nodeLabelChars, nodeLabelCharWidth, heatMax) and the wire label's (edgeLabel*).
 //
 // Space for labels: every node owns a "slot" `height + 2 * labelRoom` tall (value label
 // above, gradient label below) that no other node or edge enters. Columns are `columnWidth`
@@ -57,6 +61,23 @@
 //   the others are "threaded" afterwards: a straight line aimed at the target, bent only
 //   where a column's slot is in the way, to the nearest free height in that column.
 //
+// Ports. An op's input ports are spread over its left side, upper to lower. For commutative
+// ops (option `commutative`) the edge arriving higher takes the upper port, so wires do not
+// cross just before the op; the others keep argument order (index 0 upper), which is what
+// the drawing has to say which wire is the minuend, the divisor, the base (see portSlots).
+// Every wire runs straight for `wireStub` px past its source's column and before its
+// target's, so its curve turns in open space, never against a box above or below.
+//
+// Wire labels. Every edge gets one label spot on its wire, chosen along it (the middle of
+// its length first: a path's midpoint) where a label box (the source's shape on a tensor
+// wire, else a gradient number, estimated from its characters) covers the least of the
+// nodes' slots (with their value and gradient labels, as estimated by nodeLabelWidth) and
+// of the shape labels placed before; 0 when there is room. Shape labels are all shown at
+// once and avoid each other; gradient labels (one shown at a time) avoid only them. The
+// second wire of x*x follows the first up to that label and turns to its own port after
+// it, so the pair shows one label. The spot is the polyline's middle point, where
+// graph-view draws the label.
+//
 // Multi-edges (x*x: two edges between one pair): d3-dag's graph accepts multi-links (it adds
 // a layer to bend them apart), but here each (source, target) pair is ONE link; every edge
 // gets its own end point from its index, so the two edges of x*x end at different heights.
@@ -74,6 +95,7 @@
 // Deterministic: the same input (same order of nodes and edges) gives the same output.
 
 import * as dag from "../vendor/d3-dag/d3-dag.esm.min.mjs";
+import { formatShape } from "./format.js";
 
 export const LAYOUT_DEFAULTS = Object.freeze({
   opSize: 44,            // diameter of an op node's circle
@@ -91,6 +113,20 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   dummyBudget: 2000,     // dummy nodes d3-dag may get in "fast" mode
   layering: "auto",      // "auto" | "simplex" | "longest-path"
   simplexLimit: 1000,    // "auto" layering: simplex up to this many nodes
+  commutative: ["add", "mul", "max", "min", "dot"],  // ops whose ports follow the sources'
+                         // heights, not the argument order (see portSlots)
+  wireStub: 12,          // straight run of a wire beyond a column's edge (<= layerGap / 4)
+  edgeLabelChars: 8,     // width of a wire's gradient label, in characters ("−0.0452")
+  edgeLabelCharWidth: 6.7, // px per character of a wire label (11 px monospace)
+  edgeLabelHeight: 16,   // a wire label's box: this tall, its bottom edgeLabelLift above
+  edgeLabelLift: 2,      //   the anchor (graph-view draws the text 5-6 px above the wire)
+  edgeLabelClear: 2,     // extra room kept between a wire label and a column's slots
+  nodeLabelWidth: null,  // optional (node) -> px, the widest label drawn above or below it
+  nodeLabelChars: 10,    // else estimated: a number ("+0.04521", "∂ −0.1966") in characters,
+  nodeLabelCharWidth: 7.2, //  px per character (12 px monospace),
+  heatMax: 64,           //   tensors up to this many elements being heatmaps (graph-view)
+  edgeLabelStep: 6,      // spots tried along a wire for its label, this far apart,
+  edgeLabelTries: 40,    //   at most this many
 });
 
 /** The d3-dag sugiyama operator of a mode (sizes, gaps and layering are set later). */
@@ -319,6 +355,24 @@ function defaultSize(node, o) {
   return { width: o.varWidth, height: o.varHeight, shape: "box" };
 }
 
+/**
+ * Width of the widest label graph-view draws above or below a node (12 px monospace): a
+ * named op's "name = value", else a number with its sign or the gradient's ∂ mark, or a
+ * large tensor's "shape: min … max" (small tensors are heatmaps, which the column's width
+ * covers: graph-view's layoutOptions).
+ */
+function nodeLabelWidth(node, o) {
+  if (o.nodeLabelWidth) return o.nodeLabelWidth(node);
+  const number = o.nodeLabelChars;
+  let chars = number;
+  if (node.kind === "op" && node.name) chars = node.name.length + 3 + number;
+  const shape = node.shape || [];
+  if (shape.length && shape.reduce((a, b) => a * b, 1) > o.heatMax) {
+    chars = formatShape(shape).length + 5 + 2 * number;
+  }
+  return chars * o.nodeLabelCharWidth;
+}
+
 /** Vertical offset of input port `index` of `count` on a side of length `side`. */
 function portOffset(index, count, spacing, side) {
   if (count <= 1) return 0;
@@ -364,6 +418,21 @@ class Column {
     this.x = x;
     this.tops = slots.map((s) => s[0] - clear);
     this.bottoms = slots.map((s) => s[1] + clear);
+    this.reach = slots.map((s) => s[2]);  // half the width of the slot's node labels
+  }
+
+  /** How much the box [x0, y0, x1, y1] covers of the slots: the area it shares with each
+   *  slot as wide as the column (`half` each side) plus `clear`, counted `bandWeight`
+   *  times (nodes and heatmaps are there for sure), plus the area it shares with the slot
+   *  as wide as its node's labels are estimated to be. */
+  overlap([x0, y0, x1, y1], half, clear, bandWeight) {
+    let area = 0;
+    for (let i = upperBound(this.bottoms, y0 + EPS); i < this.tops.length && this.tops[i] < y1 - EPS; i++) {
+      const dy = Math.min(y1, this.bottoms[i]) - Math.max(y0, this.tops[i]);
+      const across = (reach) => Math.max(0, Math.min(x1, this.x + reach) - Math.max(x0, this.x - reach));
+      area += dy * (bandWeight * across(half + clear) + across(Math.max(half, this.reach[i]) + clear));
+    }
+    return area;
   }
 
   /** Is the vertical range [y0, y1] clear of every slot? */
@@ -495,20 +564,49 @@ export function layoutGraph(graph, options = {}) {
     };
     nodes.set(node.id, n);
     const slotHalf = s.height / 2 + o.labelRoom;
-    slotsByCol[n.layer].push([n.y - slotHalf, n.y + slotHalf]);
+    slotsByCol[n.layer].push([n.y - slotHalf, n.y + slotHalf, nodeLabelWidth(node, o) / 2]);
   }
   const columns = colXs.map((x, i) => new Column(x + o.margin, slotsByCol[i], o.nodeGap / 2));
 
-  // 4. Edges.
+  // 4. Edges: the height each edge enters the gap before its target at (its last dummy
+  // node; if threaded, its line routed here towards the target's centre; else its source),
+  // then the ports, then the routes.
+  const stub = Math.min(o.wireStub, o.layerGap / 4);
+  const arrival = new Map();
+  const incoming = new Map();  // target id -> its edges
   for (const e of inEdges) {
     const src = nodes.get(e.source);
     const tgt = nodes.get(e.target);
     const pair = pairs.get(`${e.source}\u0000${e.target}`);
-    const py = tgt.y + portOffset(e.index ?? 0, ports.get(e.target), o.portSpacing, tgt.height);
+    let y = src.y;
+    if (pair.link && pair.link.points.length > 2) {
+      y = pair.link.points[pair.link.points.length - 2][0] + o.margin;
+    } else if (!pair.link) {
+      const trial = [[src.x + half + stub, src.y]];
+      const tx = tgt.x - half - stub;
+      threadEdge(trial, columns, src.layer + 1, tgt.layer, tx, tgt.y, half, stub);
+      // The straight line from the last bend, where it leaves the previous column's run.
+      const [cx, cy] = trial[trial.length - 1];
+      const xa = tgt.x - half - o.layerGap + stub;
+      y = cy + ((tgt.y - cy) * Math.max(0, xa - cx)) / (tx - cx);
+    }
+    arrival.set(e, y);
+    if (!incoming.has(e.target)) incoming.set(e.target, []);
+    incoming.get(e.target).push(e);
+  }
+  const port = portSlots(inNodes, incoming, arrival, o.commutative);
+
+  const routes = [];
+  for (const e of inEdges) {
+    const src = nodes.get(e.source);
+    const tgt = nodes.get(e.target);
+    const pair = pairs.get(`${e.source}\u0000${e.target}`);
+    const py = tgt.y + portOffset(port.get(e), ports.get(e.target), o.portSpacing, tgt.height);
     const points = [];
-    // Leave from the centre of the source's right side, run to its column's edge.
+    // Leave from the centre of the source's right side, straight on a little way into the
+    // gap (a curve that turned at the column's edge would graze the boxes below or above).
     pushPoint(points, src.x + src.width / 2, src.y);
-    pushPoint(points, src.x + half, src.y);
+    pushPoint(points, src.x + half + stub, src.y);
     if (pair.link) {
       // One run across each column the edge crosses, at the dummy node's height (none in a
       // layer without nodes: nothing to avoid there).
@@ -516,20 +614,85 @@ export function layoutGraph(graph, options = {}) {
       for (let i = 1; i < lp.length - 1; i++) {
         const x = lp[i][1] + o.margin;
         const y = lp[i][0] + o.margin;
-        const h = colOf.has(lp[i][1]) ? half : 0;
+        const h = colOf.has(lp[i][1]) ? half + stub : 0;
         pushPoint(points, x - h, y);
         pushPoint(points, x + h, y);
       }
     } else {
-      threadEdge(points, columns, src.layer + 1, tgt.layer, tgt.x - half, py, half);
+      threadEdge(points, columns, src.layer + 1, tgt.layer, tgt.x - half - stub, py, half, stub);
       result.threaded++;
     }
-    // Enter the target's column at the port's height, then its left side.
-    pushPoint(points, tgt.x - half, py);
+    // Enter at the port's height a little before the target's column, then its left side.
+    pushPoint(points, tgt.x - half - stub, py);
     pushPoint(points, leftSideAt(tgt, py), py);
     if (points.length < 2) points.push([...points[0]]);
-    result.edges.set(e.id, { source: e.source, target: e.target, index: e.index, points });
+    routes.push(points);
   }
+
+  // 5. Label anchors, where the label misses every slot and every shape label placed
+  // before; each anchor becomes the middle point of its polyline. Shape labels (tensor
+  // wires) are all shown at once, so they are placed first and avoid each other; a
+  // gradient label is shown only while its edge is the current step, so those avoid the
+  // slots and the shape labels but may share room with each other (x*x: two wires close).
+  const placed = new LabelGrid(o.layerGap + columnWidth);
+  const byId = new Map(inNodes.map((n) => [n.id, n]));
+  const shapeOf = (e) => byId.get(e.source).shape || [];
+  const labelBox = (e, [x, y]) => {
+    // The text graph-view draws on the wire: the source's shape on a tensor wire, else the
+    // gradient number.
+    const chars = shapeOf(e).length ? formatShape(shapeOf(e)).length : o.edgeLabelChars;
+    const w = (chars * o.edgeLabelCharWidth) / 2 + 1;
+    return [x - w, y - o.edgeLabelLift - o.edgeLabelHeight, x + w, y - o.edgeLabelLift];
+  };
+  // Columns a label box may meet: the band of a column, widened by the widest node label.
+  let reach = half;
+  for (const col of columns) for (const r of col.reach) reach = Math.max(reach, r);
+  reach += o.edgeLabelClear;
+  const colLefts = columns.map((c) => c.x - reach);
+  // How much a label box would cover of the slots (with their labels as estimated) and of
+  // the shape labels placed so far.
+  const covered = (b) => {
+    let area = placed.overlap(b);
+    for (let c = Math.max(0, upperBound(colLefts, b[2]) - 1); c >= 0; c--) {
+      if (columns[c].x + reach <= b[0]) break;
+      area += columns[c].overlap(b, half, o.edgeLabelClear, 4);
+    }
+    return area;
+  };
+  const anchors = new Map();
+  const pairAnchor = new Map();  // pair -> the anchor of its first edge
+  for (const tensor of [true, false]) {
+    inEdges.forEach((e, i) => {
+      if ((shapeOf(e).length > 0) !== tensor) return;
+      const pair = pairs.get(`${e.source}\u0000${e.target}`);
+      const first = pairAnchor.get(pair);
+      const tgt = nodes.get(e.target);
+      const entry = routes[i][routes[i].length - 2];
+      if (first && first.at[0] > tgt.x - half - o.layerGap && first.at[0] < entry[0] - 1) {
+        // x*x: the second wire follows the first up to its label, in the last gap, and
+        // turns to its own port from there; one label, drawn twice in the same place.
+        const route = routes[first.index].slice(0, first.seg + 1);
+        pushPoint(route, ...first.at);
+        const seg = route.length - 1;
+        route.push(entry, routes[i][routes[i].length - 1]);
+        routes[i] = route;
+        anchors.set(e, { at: first.at, seg });
+        return;
+      }
+      const anchor = placeLabel(routes[i], (p) => covered(labelBox(e, p)), o.edgeLabelStep,
+        o.edgeLabelTries);
+      if (tensor) placed.add(labelBox(e, anchor.at));
+      anchors.set(e, anchor);
+      if (!first) pairAnchor.set(pair, { ...anchor, index: i });
+    });
+  }
+  inEdges.forEach((e, i) => {
+    const anchor = anchors.get(e);
+    result.edges.set(e.id, {
+      source: e.source, target: e.target, index: e.index,
+      points: withMiddle(routes[i], anchor), label: anchor.at,
+    });
+  });
 
   result.mode = mode;
   result.dummies = dummies;
@@ -540,12 +703,13 @@ export function layoutGraph(graph, options = {}) {
 }
 
 /**
- * Route an edge from the last point of `points` (at the right edge of its source's column)
- * to (tx, ty) (the left edge of the target's column) across columns first..last-1: a
- * straight line while it misses every slot of a column; where it would not, it bends at the
- * end of the previous gap and crosses that column horizontally at the nearest free height.
+ * Route an edge from the last point of `points` (`stub` past the right edge of its source's
+ * column) to (tx, ty) (`stub` before the left edge of the target's column) across columns
+ * first..last-1: a straight line while it misses every slot of a column; where it would
+ * not, it bends at the end of the previous gap and crosses that column horizontally (`stub`
+ * beyond it on both sides) at the nearest free height.
  */
-function threadEdge(points, columns, first, last, tx, ty, half) {
+function threadEdge(points, columns, first, last, tx, ty, half, stub) {
   let [cx, cy] = points[points.length - 1];
   const lineY = (x) => cy + ((ty - cy) * (x - cx)) / (tx - cx);
   for (let c = first; c < last; c++) {
@@ -556,14 +720,133 @@ function threadEdge(points, columns, first, last, tx, ty, half) {
     const y1 = lineY(x1);
     if (col.isFree(Math.min(y0, y1), Math.max(y0, y1))) continue;
     const ys = col.snap(lineY(col.x));
-    // Bend where the line leaves the previous column (or the gap's start): up to there the
-    // line was checked.
+    // Bend where the line leaves the previous column's run (or the gap's start): up to
+    // there the line was checked.
     const prev = columns[c - 1];
-    const bx = Math.max(cx, prev.x + half);
+    const bx = Math.max(cx, prev.x + half + stub);
     pushPoint(points, bx, lineY(bx));
-    pushPoint(points, x0, ys);
-    pushPoint(points, x1, ys);
-    cx = x1;
+    pushPoint(points, x0 - stub, ys);
+    pushPoint(points, x1 + stub, ys);
+    cx = x1 + stub;
     cy = ys;
   }
+}
+
+/**
+ * Which port each edge enters, by target: for a commutative op the upper source takes the
+ * upper port (ordered by the height each edge arrives at the target's column, then by
+ * index), so its wires do not cross just before the op. For the others (− ÷ ^ @ ...) the
+ * port order is the argument order: the drawing has nothing else that says which wire is
+ * the minuend or the divisor (wire labels show a shape or a gradient, not the position),
+ * and the tutorial reads a gate top to bottom as a written expression.
+ */
+function portSlots(inNodes, incoming, arrival, commutative) {
+  const port = new Map();
+  for (const node of inNodes) {
+    const es = incoming.get(node.id);
+    if (!es) continue;
+    if (node.kind !== "op" || !commutative.includes(node.op)) {
+      for (const e of es) port.set(e, e.index ?? 0);
+      continue;
+    }
+    const slots = es.map((e) => e.index ?? 0).sort((a, b) => a - b);
+    es.map((e, i) => i)
+      .sort((a, b) => arrival.get(es[a]) - arrival.get(es[b])
+        || (es[a].index ?? 0) - (es[b].index ?? 0) || a - b)
+      .forEach((k, rank) => port.set(es[k], slots[rank]));
+  }
+  return port;
+}
+
+/** Label boxes [x0, y0, x1, y1] in a uniform grid of square cells, to find overlaps fast. */
+class LabelGrid {
+  constructor(cell) {
+    this.cell = cell;
+    this.cells = new Map();
+  }
+
+  * keys([x0, y0, x1, y1]) {
+    const c = this.cell;
+    for (let i = Math.floor(x0 / c); i <= Math.floor(x1 / c); i++) {
+      for (let j = Math.floor(y0 / c); j <= Math.floor(y1 / c); j++) yield `${i},${j}`;
+    }
+  }
+
+  add(box) {
+    for (const key of this.keys(box)) {
+      if (!this.cells.has(key)) this.cells.set(key, []);
+      this.cells.get(key).push(box);
+    }
+  }
+
+  /** The area `box` shares with the boxes added (a box in several cells counts once). */
+  overlap(box) {
+    const [x0, y0, x1, y1] = box;
+    const seen = new Set();
+    let area = 0;
+    for (const key of this.keys(box)) {
+      for (const b of this.cells.get(key) || []) {
+        if (seen.has(b)) continue;
+        seen.add(b);
+        area += Math.max(0, Math.min(x1, b[2]) - Math.max(x0, b[0]))
+          * Math.max(0, Math.min(y1, b[3]) - Math.max(y0, b[1]));
+      }
+    }
+    return area;
+  }
+}
+
+/**
+ * Where on the polyline its label goes: the spot where `cost` (the area the label would
+ * cover) is least, 0 at best, trying the middle of its length first (where a path's
+ * midpoint is, so ties go there), then `step` apart on either side, at most `tries` spots.
+ * Never on the first or the last run (the ones beside the source and the target). Returns
+ * {at: [x, y], seg}: the spot lies on the segment points[seg] -> points[seg + 1].
+ */
+function placeLabel(points, cost, step, tries) {
+  const acc = [0];
+  for (let i = 1; i < points.length; i++) {
+    const [[x0, y0], [x1, y1]] = [points[i - 1], points[i]];
+    acc.push(acc[i - 1] + Math.hypot(x1 - x0, y1 - y0));
+  }
+  const total = acc[acc.length - 1];
+  const lo = Math.min(acc[1], acc[acc.length - 2]);
+  const hi = Math.max(acc[1], acc[acc.length - 2]);
+  const at = (len) => {
+    const seg = Math.min(Math.max(upperBound(acc, len) - 1, 0), points.length - 2);
+    const [[x0, y0], [x1, y1]] = [points[seg], points[seg + 1]];
+    const t = acc[seg + 1] > acc[seg] ? (len - acc[seg]) / (acc[seg + 1] - acc[seg]) : 0;
+    return { at: [x0 + (x1 - x0) * t, y0 + (y1 - y0) * t], seg };
+  };
+  const mid = Math.min(Math.max(total / 2, lo), hi);
+  let best = at(mid);
+  let least = cost(best.at);
+  for (let k = 1; k < tries && least > 0; k++) {
+    const len = mid + (k % 2 ? 1 : -1) * Math.ceil(k / 2) * step;
+    if (len < lo || len > hi) continue;
+    const spot = at(len);
+    const c = cost(spot.at);
+    if (c < least) [best, least] = [spot, c];
+  }
+  return best;
+}
+
+/**
+ * The polyline with the label spot {at, seg} as its middle point (index
+ * floor(length / 2)): spot inserted, and points added along the first or the last run
+ * (both straight) until it is in the middle. The drawn curve passes through every point,
+ * and points on a straight run leave it straight.
+ */
+function withMiddle(points, { at, seg }) {
+  const out = points.slice(0, seg + 1);
+  const same = (p) => Math.abs(p[0] - at[0]) < EPS && Math.abs(p[1] - at[1]) < EPS;
+  if (!same(out[out.length - 1])) out.push(at);
+  const a = out.length - 1;
+  for (const p of points.slice(seg + 1)) if (out.length > a + 1 || !same(p)) out.push(p);
+  const n = out.length;
+  const between = (p, q, count) => Array.from({ length: count }, (_, j) => [
+    p[0] + ((q[0] - p[0]) * (j + 1)) / (count + 1), p[1] + ((q[1] - p[1]) * (j + 1)) / (count + 1)]);
+  if (2 * a < n - 1) out.splice(1, 0, ...between(out[0], out[1], n - 2 * a - 1));
+  else if (2 * a > n) out.splice(n - 1, 0, ...between(out[n - 2], out[n - 1], 2 * a - n));
+  return out;
 }

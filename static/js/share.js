@@ -47,15 +47,17 @@ function entriesOf(values) {
 }
 
 /**
- * The URL hash for a page state {expression, values, outputGrad, expand, step, lang};
+ * The URL hash for a page state {expression, values, outputGrad, expand, step, lang,
+ * example, constants} (`example`: the preset whose explanation is shown; `constants`: the
+ * constants' gradient steps are shown);
  * `values` is a Map (or an object) of name → editor text. Undefined fields are left out.
  * Huge inputs give a link decodeState refuses (too long, or a text over MAX_TEXT_LENGTH):
  * callers that must not hand out such a link check decodeState(hash).ok first.
  */
-export function encodeState({ expression, values, outputGrad, expand, step, lang } = {}) {
+export function encodeState({ expression, values, outputGrad, expand, step, lang, example, constants } = {}) {
   // fromEntries defines own properties, so even a name like "__proto__" stays a plain key.
   const named = values === undefined ? undefined : Object.fromEntries(entriesOf(values));
-  const payload = { v: VERSION, expression, values: named, outputGrad, expand, step, lang };
+  const payload = { v: VERSION, expression, values: named, outputGrad, expand, step, lang, example, constants };
   const json = JSON.stringify(payload);
   return `#${PREFIX}${toBase64Url(new TextEncoder().encode(json))}`;
 }
@@ -102,6 +104,8 @@ const FIELDS = new Map([
   ["expand", (v) => (typeof v === "boolean" ? v : null)],
   ["step", (v) => (Number.isSafeInteger(v) && v >= 0 && v <= MAX_STEP ? v : null)],
   ["lang", (v) => (v === "ko" || v === "en" ? v : null)],
+  ["example", (v) => (typeof v === "string" && /^[a-z0-9-]{1,64}$/.test(v) ? v : null)],
+  ["constants", (v) => (typeof v === "boolean" ? v : null)],
 ]);
 
 /** {ok: true, state} for a payload of only the known fields, each of the right type, and
@@ -145,7 +149,8 @@ function decodeText(text) {
  * What a URL hash ("#s=…", with or without "#", other "&" parts ignored) holds:
  *   null                      no share link at all (nothing to restore, nothing to say);
  *   {ok: true, state}         a valid link: {expression, and if present values: Map
- *                             name → text, outputGrad: text, expand, step, lang};
+ *                             name → text, outputGrad: text, expand, step, lang,
+ *                             example: a preset's id, constants};
  *   {ok: false, reason}       a broken link: "too_long", "encoding", "json", "shape",
  *                             "version", or the name of the field that is wrong.
  * Never throws.

@@ -22,9 +22,11 @@ export function initialState() {
     values: new Map(),
     outputGrad: "", // the upstream seed's text; "" for the default (ones)
     expand: false,
+    showConstants: false, // the backward steps into constants (hidden: they teach nothing)
     digits: 4, // significant digits shown
     speed: 1, // steps per BASE_DELAY_MS while playing
-    graph: null, // the last successful /api/graph response
+    response: null, // the last successful /api/graph response (exported as JSON)
+    graph: null, // what the page shows of it (without constants' steps unless asked)
     request: null, // the request that produced it
     k: 0,
     playing: false,
@@ -67,13 +69,27 @@ export function withLink(link) {
     variables: [...values.keys()], // until a parse says which are used
     outputGrad: link.outputGrad ?? "",
     expand: Boolean(link.expand),
+    showConstants: Boolean(link.constants),
   };
+}
+
+/** The preset a share link names, when its expression is still the preset's (so the
+ * explanation the link's author saw fits what it opens); else null. */
+export function linkedExample(link, examples) {
+  const ex = examples.find((e) => e.id === link.example);
+  return ex && ex.expression === link.expression ? ex : null;
 }
 
 /** The expression typed: the text is the user's own now, not the preset's, and the user has
  * moved on from a share link that did not open. */
-export function withExpression(text) {
-  return { expression: text, example: null, shareError: null };
+export function withExpression(state, text) {
+  // A preset's upstream seed belongs to the preset: it goes with it (unless the user has
+  // changed it, which makes it theirs), so x * y typed after "add gate with upstream −4"
+  // is not silently seeded with −4.
+  const seed = state.example?.output_grad;
+  const presetSeed = seed !== undefined && state.outputGrad === valueText(seed);
+  return { expression: text, example: null, shareError: null,
+    ...(presetSeed ? { outputGrad: "" } : {}) };
 }
 
 /** The variables a parse found; a new name starts at 1. */
@@ -140,5 +156,6 @@ export function requestOf(state) {
 export function shareStateOf(state) {
   const values = new Map(state.variables.map((name) => [name, state.values.get(name) ?? "1"]));
   return { expression: state.expression, values, outputGrad: state.outputGrad,
-           expand: state.expand, step: state.k, lang: state.lang };
+           expand: state.expand, step: state.k, lang: state.lang, example: state.example?.id,
+           constants: state.showConstants || undefined };
 }

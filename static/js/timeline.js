@@ -32,6 +32,16 @@ function deadEnds(graph) {
   return graph.nodes.filter((n) => n.id !== graph.output && !used.has(n.id));
 }
 
+/** The graph without the backward steps into constants: a literal's gradient teaches
+ * nothing (∂f/∂2), so the page hides those steps unless asked. The same object when the
+ * graph has no constant. */
+export function withoutConstantSteps(graph) {
+  const constants = new Set(graph.nodes.filter((n) => n.kind === "constant").map((n) => n.id));
+  if (!constants.size) return graph;
+  const steps = (graph.steps ?? []).filter((s) => !(s.kind === "edge" && constants.has(s.source)));
+  return { ...graph, steps };
+}
+
 /** Indexes of one graph for stateAt and chain-rule; memoised per graph object. */
 export function prepare(graph) {
   let p = prepared.get(graph);

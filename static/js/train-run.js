@@ -128,7 +128,12 @@ export function endStatus(run) {
   const loss = (p) => (p ? formatNumber(p.loss, 4) : "—");
   if (run.state === "error") return { error: run.error };
   if (Object.hasOwn(ENDED_EARLY, run.state)) return { key: ENDED_EARLY[run.state], params: { step: last?.step ?? 0 } };
-  return { key: "train.status.done", params: { count: run.points.length, first: loss(first), last: loss(last) } };
+  // MSE, cross-entropy and L2 are never negative: an output that goes below 0 is not a
+  // loss bounded below, and gradient descent lowers it without end (say so, do not just
+  // report "loss 5995 → −3.959e7").
+  const unbounded = run.points.some((p) => p.loss < 0);
+  return { key: unbounded ? "train.status.not_a_loss" : "train.status.done",
+    params: { count: run.points.length, first: loss(first), last: loss(last) } };
 }
 
 /** The parameters an ended run leaves in the graph, {step, params, final} (a paused run's

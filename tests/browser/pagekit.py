@@ -21,6 +21,13 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 COUNTER = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
+def shown_steps(graph: dict) -> list[dict]:
+    """The steps the page's timeline goes through: the API's, without the backward steps
+    into constants (hidden unless "Show the constants' gradient steps" is ticked)."""
+    constants = {n["id"] for n in graph["nodes"] if n["kind"] == "constant"}
+    return [s for s in graph["steps"] if not (s["kind"] == "edge" and s["source"] in constants)]
+
+
 def css_string(text: str) -> str:
     """`text` as a quoted CSS string, so attribute selectors hold any name (a variable may
     be called `가중치` or `θ`, and is not always a valid CSS identifier)."""

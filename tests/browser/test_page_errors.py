@@ -4,7 +4,7 @@ piece of user text inserted as text, never as HTML."""
 import re
 import urllib.parse
 
-from pagekit import HANGUL, expect
+from pagekit import HANGUL, expect, shown_steps
 
 MIRROR_JS = """() => {
     const mirror = document.getElementById('expression-mirror');
@@ -64,7 +64,7 @@ def test_html_in_the_expression_stays_text(app, new_app):
     evil = "x + 1 # <img src=x onerror=alert(1)>"
     app.type_expression(evil, variables=["x"])
     graph = app.run()
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     app.blur()
     for k in range(1, n + 1):
         app.key("ArrowRight")
@@ -176,3 +176,23 @@ def test_enter_right_after_typing_runs_what_was_typed(app):
     expect(app.page.locator("[data-testid=node][data-name=b]")).to_have_count(1)
     expect(app.error_el).to_have_text("")
     expect(app.value_input("a")).to_have_value("1")
+
+
+def test_an_unknown_function_has_the_function_list_one_click_away(app):
+    app.guard.allow_http_error("/api/parse", 422)
+    app.guard.allow_http_error("/api/graph", 422)
+    app.type_expression("foo(x)")
+    with app.page.expect_response(lambda r: r.url.endswith("/api/graph")):
+        app.testid("run-button").click()
+    expect(app.error_el).to_contain_text("unknown function")
+    listing = app.testid("functions-list")
+    expect(listing).to_be_visible()
+    listing.locator("summary").click()
+    items = listing.locator("li")
+    expect(items.first).to_be_visible()
+    texts = items.all_text_contents()
+    assert any(t.startswith("sigmoid(x)") for t in texts), texts
+    assert not any(t.startswith("Σ₀") for t in texts)  # internal ops are not the language
+    app.type_expression("sigmoid(x)", ["x"])
+    app.run()
+    expect(listing).to_be_hidden()

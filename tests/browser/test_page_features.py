@@ -4,7 +4,7 @@ import json
 import math
 import xml.etree.ElementTree as ET
 
-from pagekit import HANGUL, MINUS, TUTORIAL, TUTORIAL_VALUES, enter_tutorial, expect
+from pagekit import HANGUL, MINUS, TUTORIAL, TUTORIAL_VALUES, enter_tutorial, expect, shown_steps
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
@@ -65,7 +65,7 @@ def test_every_preset_runs(app):
         nodes = app.nodes()
         assert len(nodes) == len(graph["nodes"]) > 0, where
         assert [nd["id"] for nd in nodes] == [nd["id"] for nd in graph["nodes"]], where
-        n = len(graph["steps"])
+        n = len(shown_steps(graph))
         assert n > 0, where
         app.expect_counter(0, n)
         expect(app.page.locator("#explanation")).to_be_visible()
@@ -124,7 +124,7 @@ def test_gradient_check(app):
 
 def test_share_link_restores_expression_values_and_step(app, new_app):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     k = 4
     for _ in range(k):
         app.testid("step-next").click()
@@ -176,4 +176,57 @@ def test_export_png_and_json(app, tmp_path):
     info.value.save_as(path)
     graph = json.loads(path.read_text())
     assert [n["id"] for n in graph["nodes"]] == [n["id"] for n in app.nodes()]
-    assert len(graph["steps"]) == app.counter()[1]
+    assert len(shown_steps(graph)) == app.counter()[1]
+
+
+def test_the_examples_menu_follows_the_tutorial_numbered(app):
+    groups = app.page.eval_on_selector_all("[data-testid=examples] optgroup",
+                                           "gs => gs.map(g => g.label)")
+    numbers = [int(label.split(")")[0]) for label in groups]
+    assert numbers == sorted(numbers) and numbers[0] == 1, groups
+    assert "4) Chain rule and the computation graph" in groups
+    # the page opens on the tutorial's first worked example, not on the menu's first entry
+    expect(app.testid("examples")).to_have_value("chain-rule")
+
+
+def test_a_presets_seed_goes_with_the_preset(app):
+    """Load "add gate with upstream −4", type x * y and Run: ∂f/∂x is y = 5, not −20."""
+    app.choose_example("add-gate-upstream")
+    expect(app.page.locator("#output-grad")).to_have_value("-4")
+    app.type_expression("x * y", ["x", "y"])
+    expect(app.page.locator("#output-grad")).to_have_value("")
+    app.run()
+    x, y = app.node_by_name("x"), app.node_by_name("y")
+    assert float(x["grad"]) == float(y["value"]) == 5.0
+
+
+def test_a_given_seed_is_said_on_the_graph(app):
+    note = app.testid("seed-note")
+    app.choose_example("add-gate-upstream")
+    expect(note).to_be_visible()
+    expect(note).to_have_text(f"Given upstream gradient: ∂L/∂f = {MINUS}4")
+    app.choose_example("chain-rule")
+    expect(note).to_be_hidden()
+
+
+def test_constants_get_no_gradient_steps_unless_asked(app):
+    """The expanded sigmoid has the constants 1 and 1: no step sends a gradient to them by
+    default; the toggle adds those steps back."""
+    app.choose_example("sigmoid-neuron-expanded")
+    _, hidden = app.counter()
+    graph = app.run(lambda: app.testid("constants-toggle").check())
+    constants = {n["id"] for n in graph["nodes"] if n["kind"] == "constant"}
+    into_constants = [s for s in graph["steps"] if s["kind"] == "edge" and s["source"] in constants]
+    assert len(into_constants) == 2
+    app.expect_counter(0, hidden + len(into_constants))
+
+
+def test_an_edge_step_typesets_the_local_derivative(app):
+    app.choose_example("sigmoid-neuron")
+    app.blur()
+    for _ in range(7):  # the edge into the weighted sum: σ's own local derivative
+        app.key("ArrowRight")
+    panel = app.chain_el
+    expect(panel.locator(".formula .katex")).to_have_count(1)
+    expect(panel).to_contain_text("σ·(1 − σ) = 0.7311·(1 − 0.7311) = 0.1966")
+    assert "#" not in panel.text_content()

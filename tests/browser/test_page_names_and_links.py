@@ -5,7 +5,7 @@ either restored or refused with a message in the page's language."""
 
 import pytest
 
-from pagekit import HANGUL, MINUS, css_string, expect, share_hash
+from pagekit import HANGUL, MINUS, css_string, expect, share_hash, shown_steps
 
 # Object.prototype's members the engine accepts as variable names (it reserves only "__…").
 PROTOTYPE_NAMES = ["constructor", "toString", "hasOwnProperty", "valueOf"]
@@ -55,7 +55,7 @@ def test_a_prototype_member_is_a_variable_like_any_other(app, new_app, name):
     # The graph shows the values and gradients once everything has been computed.
     app.blur()
     app.key("End")
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     app.expect_counter(n, n)
     got = app.node_by_name(name)
     assert (float(got["value"]), float(got["grad"])) == (a, grad_a), got
@@ -204,9 +204,9 @@ def test_a_broken_link_says_so_and_the_page_still_works(new_app, hash_):
     app.open(app.server.url("/") + hash_)
     expect(app.share_notice).to_be_visible()
     expect(app.share_notice).to_contain_text(BROKEN_ENGLISH)
-    # Nothing of the link was applied: the first example is loaded instead, and runs.
+    # Nothing of the link was applied: the default example is loaded instead, and runs.
     first = app.page.evaluate(
-        "fetch('/api/examples').then(r => r.json()).then(e => e[0].expression)")
+        "fetch('/api/examples').then(r => r.json()).then(e => e.find(x => x.default).expression)")
     expect(app.expression).to_have_value(first)
     expect(app.page.locator("[data-testid=node]").first).to_be_attached()
     assert app.page.evaluate(

@@ -1,7 +1,7 @@
 """The tutorial's first example typed in by hand, and the step timeline (buttons and keys,
 the chain-rule panel, stepping back = stepping forward)."""
 
-from pagekit import MINUS, enter_tutorial, expect
+from pagekit import MINUS, enter_tutorial, expect, shown_steps
 
 def node_ids(graph, name):
     return next(n["id"] for n in graph["nodes"] if n.get("name") == name)
@@ -27,7 +27,7 @@ def view_state(app) -> dict:
 
 def test_tutorial_typed_in(app, shots):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     assert n == 7  # 2 forward events, the seed, 4 edges
 
     # After Run the timeline rests at its start: given values shown, nothing computed yet.
@@ -54,7 +54,7 @@ def test_tutorial_typed_in(app, shots):
 
 def test_step_buttons_and_keys(app):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     nxt, prev = app.testid("step-next"), app.testid("step-prev")
 
     nxt.click()
@@ -83,9 +83,9 @@ def test_step_buttons_and_keys(app):
 
 def test_chain_rule_at_the_edge_into_x(app):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     x = node_ids(graph, "x")
-    k = next(i + 1 for i, s in enumerate(graph["steps"])
+    k = next(i + 1 for i, s in enumerate(shown_steps(graph))
              if s["kind"] == "edge" and s["source"] == x)
 
     app.blur()
@@ -110,7 +110,7 @@ def test_chain_rule_at_the_edge_into_x(app):
 
 def test_stepping_back_shows_what_stepping_forward_showed(app):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     app.blur()
     forward = [view_state(app)]
     for k in range(1, n + 1):
@@ -126,7 +126,7 @@ def test_stepping_back_shows_what_stepping_forward_showed(app):
 
 def test_play_and_pause(app):
     graph = enter_tutorial(app)
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     play = app.testid("play")
     speed = app.page.locator("#speed")
 
@@ -163,9 +163,9 @@ def test_fork_accumulates_the_gradient(app):
     """Staged computation: x feeds three ops; each edge into x adds its contribution, and
     the last running sum is x's gradient."""
     graph = app.choose_example("staged-forks")
-    n = len(graph["steps"])
+    n = len(shown_steps(graph))
     x = node_ids(graph, "x")
-    into_x = [i + 1 for i, s in enumerate(graph["steps"])
+    into_x = [i + 1 for i, s in enumerate(shown_steps(graph))
               if s["kind"] == "edge" and s["source"] == x]
     assert len(into_x) == 3
     x_grad = float(app.node_by_name("x")["grad"])
@@ -186,3 +186,24 @@ def test_fork_accumulates_the_gradient(app):
             assert shown == sums[-1] or shown == "+" + sums[-1], (shown, sums[-1])
     assert sums[-1] == "2.06", sums
     assert len(set(sums)) == 3, sums
+
+
+def test_the_arrow_keys_step_whatever_control_was_used_last(app):
+    """After choosing a preset the focus is on the menu: → steps the timeline, it does not
+    load the next preset. A checkbox too; only text fields keep their arrows."""
+    app.choose_example("max-gate")
+    menu = app.testid("examples")
+    menu.focus()  # where a user's click or keys on the menu leave the focus
+    _, n = app.counter()
+    app.key("ArrowRight")
+    app.expect_counter(1, n)
+    expect(menu).to_have_value("max-gate")
+    app.key("ArrowLeft")
+    app.expect_counter(0, n)
+    app.page.locator("#precision").focus()
+    app.key("ArrowRight")
+    app.expect_counter(1, n)
+    expect(app.page.locator("#precision")).to_have_value("4")
+    app.expression.focus()
+    app.key("ArrowRight")  # moves the caret, not the timeline
+    app.expect_counter(1, n)

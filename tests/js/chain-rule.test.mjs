@@ -247,7 +247,25 @@ test("explain never throws on out-of-range k and covers every event of every fix
         assert.ok(["idle", "forward", "seed", "edge"].includes(e.kind));
         assert.ok(e.lines.length >= 1 && e.lines.every((l) => typeof l === "string" && l.length > 0));
         assert.ok(!e.lines.some((l) => /undefined|\{[a-z]+\}/.test(l)), `${name} ${k} ${lang}: ${e.lines}`);
+        assert.ok(!e.lines.some((l) => /#\d/.test(l)), `an id in ${name} ${k}: ${e.lines}`);
       }
     }
   }
+});
+
+test("an edge step carries its op's local derivative as LaTeX, for the page to typeset", () => {
+  const g = load("chain-rule");
+  const e = explain(g, kOfEdge(g, "z"), "en");
+  assert.equal(e.latex, OPS.ops.find((op) => op.name === "mul").latex[1]);
+  assert.equal(explain(g, 1, "en").latex, undefined);
+});
+
+test("a matrix rule is checked on its first entry with the numbers, as the tutorial does", () => {
+  const g = load("matmul"); // W 2×3, X 3×4, G 2×4
+  const w = explain(g, kOfEdge(g, "W"), "en");
+  // ∂L/∂W[0][0] = G[0] · X[0] = 1·1 + 0·0 + 0·2 + 1·1 = 2 (the first entry of [[2, 0, 3], …])
+  assert.ok(w.lines.includes("Entry (1, 1) = row 1 of G \u00b7 row 1 of X = 1\u00b71 + 0\u00b70 + 0\u00b72 + 1\u00b71 = 2"), w.lines.join("\n"));
+  const x = explain(g, kOfEdge(g, "X"), "ko");
+  // ∂L/∂X[0][0] = W[:,0] · G[:,0] = 1·1 + 4·0 = 1
+  assert.ok(x.lines.includes("(1, 1) 원소 = W의 1열 \u00b7 G의 1열 = 1\u00b71 + 4\u00b70 = 1"), x.lines.join("\n"));
 });

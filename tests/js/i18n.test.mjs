@@ -5,7 +5,7 @@ import { DEFAULT_LANG, LANGS, STRINGS, detectLang, otherLang, paramsOf, t } from
 
 // The keys the page (static/app.js, graph-view.js) relies on.
 const UI_KEYS = `app.title app.tagline expr.label expr.placeholder expr.hint run values.title values.empty
-values.hint output_grad.label output_grad.hint expand.label examples.label examples.choose
+values.hint output_grad.label output_grad.hint expand.label constants.label seed.given functions.title examples.label examples.choose
 explanation.title timeline.title timeline.prev timeline.next timeline.play timeline.pause
 timeline.reset timeline.end timeline.jump_forward timeline.jump_backward timeline.speed
 timeline.scrub timeline.counter graph.label phase.start phase.forward phase.backward phase.end chain.title
@@ -14,7 +14,7 @@ gradcheck.rel_error gradcheck.cost gradcheck.pass gradcheck.fail gradcheck.sampl
 theme.toggle theme.light theme.dark share.button share.copied share.invalid share.too_long export.svg export.png export.json
 zoom.fit zoom.in zoom.out precision.label error.network error.server warnings.title node.value
 node.grad node.local node.shape node.kind.variable node.kind.constant node.kind.op fork.title
-fork.sum legend.positive legend.negative legend.value_above legend.grad_below panel.ops
+fork.sum legend.positive legend.negative legend.value_above legend.grad_below panel.ops heat.caption
 footer.tutorial loading`.split(/\s+/);
 
 test("both languages have exactly the same keys", () => {

@@ -246,7 +246,7 @@ test("multi-edges (x*x) are both present and end at different heights", () => {
   }
 });
 
-test("two inputs of one op enter at different heights, index 0 upper", () => {
+test("two inputs of one op enter at different heights: commutative ops upper source upper", () => {
   const g = staged(120, 5);
   const L = layoutGraph(g);
   checkLayout(g, L);
@@ -255,14 +255,24 @@ test("two inputs of one op enter at different heights, index 0 upper", () => {
     const pts = L.edges.get(e.id).points;
     ends.set(`${e.target}/${e.index}`, pts[pts.length - 1][1]);
   }
-  let binary = 0;
+  let [ordered, sorted] = [0, 0];
   for (const n of g.nodes) {
-    if (n.inputs.length === 2) {
-      binary++;
-      assert.ok(ends.get(`${n.id}/0`) < ends.get(`${n.id}/1`), n.id);
+    if (n.inputs.length !== 2) continue;
+    const [y0, y1] = [ends.get(`${n.id}/0`), ends.get(`${n.id}/1`)];
+    assert.notEqual(y0, y1, n.id);
+    if (LAYOUT_DEFAULTS.commutative.includes(n.op)) {
+      sorted++;
+      const [a0, a1] = n.inputs.map((id, index) => arrivalHeight(L, g, n.id, index));
+      if (a0 !== a1) {
+        assert.equal(y0 < y1, a0 < a1, `${n.id} (${n.op}): upper source, upper port `
+          + `(arrive ${a0}, ${a1}; enter ${y0}, ${y1})`);
+      }
+    } else {
+      ordered++;
+      assert.ok(y0 < y1, `${n.id} (${n.op}): argument order kept`);
     }
   }
-  assert.ok(binary > 20);
+  assert.ok(ordered > 10 && sorted > 10, `${ordered} ordered, ${sorted} sorted`);
 });
 
 test("deterministic: the same input gives the same output", () => {
@@ -382,4 +392,150 @@ test("edge cases: empty graph, one node, a disconnected node, bad input", () => 
     edges: [{ id: 0, source: "b", target: "a", index: 0 }, { id: 1, source: "a", target: "b", index: 0 }],
   };
   assert.throws(() => layoutGraph(cycle), /cycle/);
+});
+
+// ---------------------------------------------------------------- ports and wire labels
+
+/** The height at which input `index` of `target` enters the gap before the target's
+ *  column (one wire stub past the previous column). */
+function arrivalHeight(L, g, target, index) {
+  const e = g.edges.find((d) => d.target === target && d.index === index);
+  const pts = L.edges.get(e.id).points;
+  const tgt = L.nodes.get(target);
+  const half = Math.max(...[...L.nodes.values()].map((n) => n.width)) / 2;
+  const xa = tgt.x - half - LAYOUT_DEFAULTS.layerGap + LAYOUT_DEFAULTS.wireStub;
+  const i = pts.findIndex(([x]) => x > xa);
+  if (i <= 0) return pts[0][1];
+  const [[x0, y0], [x1, y1]] = [pts[i - 1], pts[i]];
+  return y0 + ((y1 - y0) * (xa - x0)) / (x1 - x0);
+}
+
+/** Wires crossing just before their target: pairs entering one node in swapped order. */
+function crossingsAtPorts(g, L) {
+  const bad = [];
+  for (const n of g.nodes) {
+    const ins = g.edges.filter((e) => e.target === n.id);
+    for (const a of ins) {
+      for (const b of ins) {
+        if (a.source === b.source) continue;
+        const [ea, eb] = [L.edges.get(a.id).points, L.edges.get(b.id).points];
+        const endA = ea[ea.length - 1][1];
+        const endB = eb[eb.length - 1][1];
+        if (arrivalHeight(L, g, n.id, a.index) < arrivalHeight(L, g, n.id, b.index) && endA > endB) {
+          bad.push(`${n.id} (${n.op}): ${a.source} above ${b.source} but enters below`);
+        }
+      }
+    }
+  }
+  return bad;
+}
+
+test("the upper source takes the upper port of a commutative op (tutorial graphs)", () => {
+  for (const name of ["chain-rule.json", "layout-square-fork.json", "sigmoid-expanded.json",
+    "fork.json", "max-gate.json", "add-upstream.json"]) {
+    const g = fixture(name);
+    const L = layoutGraph(g);
+    checkLayout(g, L);
+    const commutative = g.nodes.filter((n) => LAYOUT_DEFAULTS.commutative.includes(n.op));
+    const bad = crossingsAtPorts({ ...g, nodes: commutative }, L);
+    assert.deepEqual(bad, [], name);
+  }
+});
+
+test("x + y with y drawn above x: y takes the upper port, x the lower", () => {
+  // (x + y) * y puts y next to both ops; whichever is higher must enter the + on top.
+  const b = builder();
+  const x = b.add("variable", null, [], "x");
+  const y = b.add("variable", null, [], "y");
+  const s = b.add("op", "add", [x, y]);
+  b.add("op", "mul", [s, y]);
+  const g = b.graph();
+  const L = layoutGraph(g);
+  checkLayout(g, L);
+  const end = (id) => L.edges.get(id).points.at(-1)[1];
+  const upper = L.nodes.get(x).y < L.nodes.get(y).y ? 0 : 1;
+  assert.ok(end(upper) < end(1 - upper), "the upper variable enters the upper port");
+  assert.deepEqual(crossingsAtPorts(g, L), []);
+});
+
+test("non-commutative ops keep argument order: the first argument enters on top", () => {
+  for (const op of ["sub", "div", "pow", "matmul"]) {
+    const b = builder();
+    const y = b.add("variable", null, [], "y");
+    const x = b.add("variable", null, [], "x");
+    b.add("op", op, [x, y]);
+    const g = b.graph();
+    const L = layoutGraph(g);
+    checkLayout(g, L);
+    assert.ok(L.edges.get(0).points.at(-1)[1] < L.edges.get(1).points.at(-1)[1], op);
+  }
+});
+
+/** The box a wire label takes, from the layout's anchor (as graph-view draws it). */
+function labelBoxOf(g, le) {
+  const src = g.nodes.find((n) => n.id === le.source);
+  const chars = src.shape && src.shape.length ? src.shape.join("×").length : LAYOUT_DEFAULTS.edgeLabelChars;
+  const w = (chars * LAYOUT_DEFAULTS.edgeLabelCharWidth) / 2;
+  const [x, y] = le.label;
+  return [x - w, y - LAYOUT_DEFAULTS.edgeLabelLift - LAYOUT_DEFAULTS.edgeLabelHeight, x + w,
+    y - LAYOUT_DEFAULTS.edgeLabelLift];
+}
+
+const overlap = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+test("wire labels: anchor is the middle point, on the wire, off every node and each other", () => {
+  const graphs = fs.readdirSync(FIXTURES).filter((f) => f.endsWith(".json") && f !== "layout-staged-230.json")
+    .map((f) => [f, fixture(f)]).filter(([, g]) => Array.isArray(g.nodes) && Array.isArray(g.edges));
+  graphs.push(["staged(60)", staged(60, 3)]);
+  for (const [name, g] of graphs) {
+    const L = layoutGraph(g);
+    checkLayout(g, L);
+    const boxes = [];
+    for (const e of g.edges) {
+      const le = L.edges.get(e.id);
+      assert.deepEqual(le.points[Math.floor(le.points.length / 2)], le.label, `${name} edge ${e.id}`);
+      const box = labelBoxOf(g, le);
+      for (const [id, n] of L.nodes) {
+        const slot = [n.x - n.width / 2, n.y - n.height / 2 - LAYOUT_DEFAULTS.labelRoom,
+          n.x + n.width / 2, n.y + n.height / 2 + LAYOUT_DEFAULTS.labelRoom];
+        assert.ok(!overlap(box, slot), `${name}: label of edge ${e.id} on node ${id}`);
+      }
+      // Shape labels (tensor wires) are all shown at once; a gradient label only while its
+      // edge is the current step.
+      const tensor = g.nodes.find((n) => n.id === e.source).shape?.length > 0;
+      for (const [other, b, otherTensor] of boxes) {
+        if (!tensor && !otherTensor) continue;
+        assert.ok(!overlap(box, b), `${name}: labels of edges ${e.id} and ${other} overlap`);
+      }
+      boxes.push([e.id, box, tensor]);
+    }
+  }
+});
+
+test("matmul: the two shape labels ('2×3', '3×4') sit apart, off the @ circle", () => {
+  const g = fixture("matmul.json");
+  const L = layoutGraph(g);
+  const tensorEdges = g.edges.filter((e) => g.nodes.find((n) => n.id === e.source).shape.length);
+  assert.ok(tensorEdges.length >= 2);
+  const boxes = tensorEdges.map((e) => labelBoxOf(g, L.edges.get(e.id)));
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) assert.ok(!overlap(boxes[i], boxes[j]), `${i} ${j}`);
+  }
+});
+
+test("x*x on a tensor: both wires share one label spot and split after it to their ports", () => {
+  const b = builder();
+  const x = b.add("variable", null, [], "x");
+  b.add("op", "mul", [x, x]);
+  const g = b.graph();
+  g.nodes[0].shape = [1, 4];
+  g.nodes[1].shape = [1, 4];
+  const L = layoutGraph(g);
+  checkLayout(g, L);
+  const [e0, e1] = [L.edges.get(0), L.edges.get(1)];
+  assert.deepEqual(e0.label, e1.label);
+  const upTo = (pts, at) => pts.slice(0, pts.findIndex((p) => p[0] === at[0] && p[1] === at[1]) + 1);
+  assert.deepEqual(upTo(e0.points, e0.label).filter((p) => p[1] === e0.points[0][1]).at(-1),
+    upTo(e1.points, e1.label).filter((p) => p[1] === e1.points[0][1]).at(-1));
+  assert.notEqual(e0.points.at(-1)[1], e1.points.at(-1)[1], "own ports");
 });

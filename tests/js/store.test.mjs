@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeState, encodeState } from "../../static/js/share.js";
 import {
-  initialState, parseValue, requestOf, shareStateOf, valueText, valuesOf, withExample, withExpression,
+  initialState, linkedExample, parseValue, requestOf, shareStateOf, valueText, valuesOf, withExample, withExpression,
   withLink, withValues, withVariables,
 } from "../../static/js/store.js";
 
@@ -50,11 +50,23 @@ test("a preset's matrices, seed and expand option become editor text", () => {
 
 test("typing leaves the preset and the failed share link behind, values stay", () => {
   const before = change(change(initialState(), withExample(TUTORIAL)), { shareError: "truncated" });
-  const s = change(before, withExpression("(x+y)*z"));
+  const s = change(before, withExpression(before, "(x+y)*z"));
   assert.equal(s.expression, "(x+y)*z");
   assert.equal(s.example, null);
   assert.equal(s.shareError, null);
   assert.equal(s.values, before.values);
+});
+
+test("a preset's upstream seed goes with the preset when a new expression is typed", () => {
+  const preset = { ...TUTORIAL, expression: "x + y", values: { x: -2, y: 5 }, output_grad: -4 };
+  const loaded = change(initialState(), withExample(preset));
+  assert.equal(loaded.outputGrad, "-4");
+  const typed = change(loaded, withExpression(loaded, "x * y"));
+  assert.equal(typed.outputGrad, "");
+  assert.equal(requestOf(typed).request.output_grad, undefined);
+  // a seed the user typed is theirs: it stays
+  const mine = change(loaded, { outputGrad: "2" });
+  assert.equal(change(mine, withExpression(mine, "x * y")).outputGrad, "2");
 });
 
 test("a parse's new variables start at 1 and old names keep their text", () => {
@@ -105,9 +117,23 @@ test("the share link keeps only the current variables, and opens back to the sam
   assert.deepEqual([...shared.values], [["x", "-2"], ["z", "-4"]]);
   const link = decodeState(encodeState(shared)).state;
   const opened = change(initialState(), withLink(link));
-  assert.deepEqual(shareStateOf(change(opened, { k: link.step, lang: link.lang })), shared);
+  // the preset travels with the link, and comes back while its expression is the preset's
+  assert.equal(link.example, TUTORIAL.id);
+  const example = linkedExample(link, [TUTORIAL]);
+  assert.equal(example, TUTORIAL);
+  assert.equal(linkedExample({ ...link, expression: "x" }, [TUTORIAL]), null);
+  assert.deepEqual(shareStateOf(change(opened, { k: link.step, lang: link.lang, example })), shared);
   assert.deepEqual(requestOf(opened).request,
                    { expression: s.expression, values: { x: -2, z: -4 }, expand: false, output_grad: 2 });
+});
+
+test("the constants' steps shown travel with the link; hidden is the default", () => {
+  const s = change(change(initialState(), withExample(TUTORIAL)), { showConstants: true });
+  const link = decodeState(encodeState(shareStateOf(s))).state;
+  assert.equal(change(initialState(), withLink(link)).showConstants, true);
+  const plain = decodeState(encodeState(shareStateOf(change(s, { showConstants: false })))).state;
+  assert.equal(Object.hasOwn(plain, "constants"), false);
+  assert.equal(change(initialState(), withLink(plain)).showConstants, false);
 });
 
 test("a link without values or options opens with empty ones", () => {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { keyToAction, phaseStarts, prepare, reduceAction, stateAt } from "../../static/js/timeline.js";
+import { keyToAction, phaseStarts, prepare, reduceAction, stateAt, withoutConstantSteps } from "../../static/js/timeline.js";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url);
 const load = (name) => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8"));
@@ -236,4 +236,20 @@ test("keyToAction maps the timeline keys", () => {
   assert.equal(keyToAction("a"), null);
   assert.equal(keyToAction("toString"), null);
   assert.equal(keyToAction(undefined), null);
+});
+
+test("constants get no backward steps unless asked: the same graph otherwise", () => {
+  const g = load("sigmoid-expanded");
+  const constants = new Set(g.nodes.filter((n) => n.kind === "constant").map((n) => n.id));
+  assert.ok(constants.size >= 2);
+  const h = withoutConstantSteps(g);
+  assert.ok(!h.steps.some((s) => s.kind === "edge" && constants.has(s.source)));
+  const dropped = g.steps.filter((s) => s.kind === "edge" && constants.has(s.source)).length;
+  assert.equal(h.steps.length, g.steps.length - dropped);
+  assert.equal(h.nodes, g.nodes); // values and everything else are kept
+  const plain = load("chain-rule");
+  assert.equal(withoutConstantSteps(plain), plain);
+  // the gradients of the variables at the end are unchanged
+  const end = (graph) => stateAt(graph, graph.steps.length).grads;
+  for (const n of g.nodes.filter((m) => m.kind === "variable")) assert.equal(end(h).get(n.id), end(g).get(n.id));
 });

@@ -133,3 +133,12 @@ test("a replay rebuilds the manual run from the whole history", () => {
   assert.deepEqual(stepStatus(history[1], null), { key: "train.status.stepped", params: { step: 2, loss: "1" } });
   assert.deepEqual(stepStatus(history[1], "diverged"), { key: "train.status.diverged", params: { step: 2 } });
 });
+
+test("an output that goes below 0 is called out: it is not a loss bounded below", () => {
+  const run = { points: [{ step: 1, loss: 5995 }, { step: 2, loss: -3.959e7 }], final: { w: 1 }, error: null, stopped: null };
+  endRun(run, { ok: true }, false);
+  assert.equal(endStatus(run).key, "train.status.not_a_loss");
+  const fine = { points: [{ step: 1, loss: 4 }, { step: 2, loss: 1 }], final: { w: 1 }, error: null, stopped: null };
+  endRun(fine, { ok: true }, false);
+  assert.equal(endStatus(fine).key, "train.status.done");
+});

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from app.engine import evaluate, gradcheck, parse
-from app.examples import EXAMPLES, SECTIONS, get_examples
+from app.examples import EXAMPLES, SECTIONS, get_examples, presets
 
 BY_ID = {ex["id"]: ex for ex in EXAMPLES}
 
@@ -169,6 +169,14 @@ def test_sections_are_unique_and_each_has_titles():
         assert 1 <= s["tutorial"] <= 9
 
 
+def test_the_sections_follow_the_tutorials_headings():
+    """The menu goes through the tutorial in its order (headings 1–9), and the page still
+    opens on the first worked example."""
+    assert [s["tutorial"] for s in SECTIONS] == sorted(s["tutorial"] for s in SECTIONS)
+    assert {s["tutorial"] for s in SECTIONS} <= set(range(1, 10))
+    assert [e["id"] for e in presets() if e.get("default")] == ["chain-rule"]
+
+
 def test_examples_follow_the_sections_in_order_one_or_more_each():
     order = []
     for ex in EXAMPLES:
@@ -180,11 +188,11 @@ def test_examples_follow_the_sections_in_order_one_or_more_each():
 
 def test_every_tutorial_topic_has_a_preset():
     # the examples menu, in the tutorial's order.
-    wanted = ["chain-rule", "add-gate-upstream", "max-gate", "multiply-gate", "gate-patterns",
-              "sigmoid-neuron", "sigmoid-neuron-expanded", "staged-forks", "forward-cache",
-              "input-scaling", "matmul-gradients", "mse-regression", "cross-entropy",
-              "l2-regularization", "minibatch-mean", "train-linear-regression",
-              "train-logistic-neuron", "numerical-gradient"]
+    wanted = ["numerical-gradient", "mse-regression", "cross-entropy", "l2-regularization",
+              "minibatch-mean", "train-linear-regression", "train-logistic-neuron",
+              "chain-rule", "add-gate-upstream", "sigmoid-neuron", "sigmoid-neuron-expanded",
+              "staged-forks", "forward-cache", "max-gate", "multiply-gate", "gate-patterns",
+              "input-scaling", "matmul-gradients"]
     ids = [ex["id"] for ex in EXAMPLES]
     assert [i for i in ids if i in wanted] == wanted
     assert sum("train" in ex for ex in EXAMPLES) >= 2
@@ -399,18 +407,29 @@ def test_forward_cache_numbers():
                   fmt(dh * local_tanh * x), fmt(dh * local_tanh * w1))
 
 
-def test_input_scaling_multiplies_the_weight_gradient_by_1000():
+def test_input_scaling_shows_the_neuron_at_x1_beside_x1000():
+    """The tutorial's neuron unchanged (s1) beside the same weights with x1 scaled by 1000
+    (s1000): the multiply gate's local gradient for v1 is 1000 times w1's, and the ×1000
+    neuron saturates so that no gradient reaches its weights."""
     ex = BY_ID["input-scaling"]
     v = ex["values"]
     base = BY_ID["sigmoid-neuron"]["values"]
-    assert v["x1"] == 1000 * base["x1"] and v["x0"] == base["x0"]
+    assert {k: v[k] for k in base} == base  # the tutorial's neuron, as it is
+    assert {v["v0"], v["v1"], v["v2"]} == {base["w0"], base["w1"], base["w2"]}
     r = run(ex)
-    assert r.gradients["w1"] == v["x1"] == -2000  # multiply swaps: dw = x
-    assert r.gradients["w0"] == v["x0"]
-    small = evaluate(ex["expression"], {**v, "x1": base["x1"]})
-    assert r.gradients["w1"] == 1000 * small.gradients["w1"]
-    assert r.value == v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"]
-    assert_quoted(ex, "-2000", "-2", "1000")
+    neuron = evaluate(BY_ID["sigmoid-neuron"]["expression"], base)
+    for w in ("w0", "w1", "w2"):  # the add gate at the output passes 1: s1's own gradients
+        assert r.gradients[w] == pytest.approx(neuron.gradients[w], rel=1e-15)
+    assert r.gradients["w1"] == pytest.approx(sigma(1) * (1 - sigma(1)) * -2, rel=1e-15)
+    # the local gradient of v1 at its multiply gate: x1000 = 1000 × x1
+    nodes = {n["id"]: n for n in r.nodes}
+    v1 = node_named(r, "v1")
+    edge = next(s for s in r.steps if s["kind"] == "edge" and s["source"] == v1["id"])
+    assert edge["local"] == 1000 * base["x1"] == -2000
+    assert nodes[edge["target"]]["value"] == v["v1"] * 1000 * base["x1"]  # 6000 of the 5995
+    assert r.gradients["v0"] == r.gradients["v1"] == r.gradients["v2"] == 0  # saturated
+    assert sigma(5995) == 1.0
+    assert_quoted(ex, "-2000", "-2", "1000", "5995", "0.1966", "-0.3932")
 
 
 def test_matmul_gradients_are_G_Xt_and_Wt_G():
