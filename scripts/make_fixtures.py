@@ -25,6 +25,7 @@ The fixtures (expression, values; options):
 | sigmoid-expanded | `sigmoid(w0*x0 + w1*x1 + w2)` | w0=2, x0=-1, w1=-3, x1=-2, w2=-3 | expand | the neuron of the tutorial |
 | sum-square | `b = sum(x)` / `b*b` | x=[1, 2] | | a tensor edge into a scalar |
 | summary | `W @ X` | W[i][j]=(i+j)/100, X=0.5, both 80×80 | | tensors summarised (> 4096) |
+| presets | every preset of app/examples.py, as it comes and with expand | | structure only | layout of every preset: blocks, labels |
 | ops | GET /api/ops | | | op labels, rules, gates |
 | writing | the engine's `render` | every op node above; every op's templates | | the page writes as the engine does |
 """
@@ -117,9 +118,31 @@ def writing_fixture(graphs):
     return {"cases": cases}
 
 
+def presets_fixture():
+    """Every preset's graph as it comes and expanded ("id+expand"), structure only: what the
+    layout reads (ids, kinds, ops, labels, names, inputs, shapes, blocks; edges)."""
+    from app.examples import EXAMPLES
+    keep = ("id", "kind", "op", "label", "name", "inputs", "shape", "block")
+    graphs = {}
+    for ex in EXAMPLES:
+        for expand in (False, True):
+            if expand and ex.get("expand"):
+                continue
+            request = {"expression": ex["expression"], "values": ex["values"],
+                       "output_grad": ex.get("output_grad"), "expand": expand or ex.get("expand", False)}
+            body = graph_fixture(request)
+            graphs[ex["id"] + ("+expand" if expand else "")] = {
+                "nodes": [{k: n[k] for k in keep if n.get(k) is not None} for n in body["nodes"]],
+                "edges": [{k: e[k] for k in ("id", "source", "target", "index")} for e in body["edges"]],
+            }
+    return {"about": "The graph of every preset (app/examples.py) as POST /api/graph answers it, "
+                     "as it comes and with expand, structure only.", "graphs": graphs}
+
+
 def build_all():
     """{file name: parsed JSON} of every fixture, from today's engine."""
     out = {f"{name}.json": graph_fixture(request) for name, request in GRAPHS.items()}
+    out["presets.json"] = presets_fixture()
     out["ops.json"] = ops_fixture()
     out["writing.json"] = writing_fixture([out[f"{name}.json"] for name in GRAPHS])
     return out

@@ -3,10 +3,12 @@
 // this file wires events: they write into the state, and render functions read it.
 import * as api from "./js/api.js";
 import { displayName, explain, forkInfo, outputName, topName } from "./js/chain-rule.js";
+import { collapse, groupsOf } from "./js/collapse.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
-import { GraphView, layoutOptions } from "./js/graph-view.js";
+import { GraphView, READABLE_SCALE } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
 import { layoutGraph } from "./js/layout.js";
+import { layoutOptions } from "./js/node-sizes.js";
 import { decodeState, encodeState } from "./js/share.js";
 import {
   initialState, linkedExample, requestOf, shareStateOf, valueText, valuesOf, withExample,
@@ -42,6 +44,7 @@ const trainPanel = new TrainPanel($("train-panel"), {
     await run({ step: state.graph?.steps.length ?? 0 });
   },
   t: (key, params) => tr(key, params),
+  onParams: (names) => view.setParams(names), // the graph marks what training changes
 });
 
 // ------------------------------------------------------------------ language and theme
@@ -68,6 +71,7 @@ function applyLanguage() {
   renderShareError();
   renderGradcheck();
   renderTimeline();
+  renderGroupToggle();
   updatePlayButton();
   trainPanel.setLanguage();
 }
@@ -219,10 +223,94 @@ async function run({ step = 0 } = {}) {
   state.selected = null;
   renderGradcheck();
   $("details-card").hidden = true;
-  view.setGraph(state.graph, layoutGraph(state.graph, layoutOptions(state.graph)));
+  state.entry = [0, 0];
+  state.groups = boxable(state.graph);
+  const { closed, layout } = readableClosing(state.graph, state.groups);
+  state.closed = closed;
+  drawGraph(layout);
   renderWarnings();
   renderSeedNote();
   setStep(step);
+}
+
+// The groups worth a box: at least two ops inside (`x1000 = 1000 * x1` in a box would hide
+// the very "1000 ×" it shows, and save nothing), and not the output's own stage (`f = …`
+// boxed is the whole computation in one box).
+function boxable(graph) {
+  const kind = new Map(graph.nodes.map((n) => [n.id, n.kind]));
+  return groupsOf(graph).filter((g) => !(g.kind === "stage" && g.output === graph.output)
+    && g.members.filter((id) => kind.get(id) === "op").length >= 2);
+}
+
+function layoutOf(graph) {
+  return layoutGraph(graph, layoutOptions(graph));
+}
+
+// A big graph opens readable (text at least 11 px, READABLE_SCALE): its named stages are
+// closed first, then its expanded blocks too (they exist only when the user asked to see
+// the gates), until the whole fits the canvas; beyond that it opens at the readable scale on
+// the output's end. A graph of a few hundred nodes or more skips the tries (each is a
+// layout) and opens with every group closed.
+const TRY_LIMIT = 300;
+
+function readableClosing(graph, groups) {
+  const stages = groups.filter((g) => g.kind === "stage").map((g) => g.id);
+  const levels = [[], stages, groups.map((g) => g.id)]
+    .filter((ids, i, all) => i === 0 || ids.length > all[i - 1].length);
+  const tries = graph.nodes.length > TRY_LIMIT ? levels.slice(-1) : levels;
+  let best = null;
+  for (const ids of tries) {
+    const shown = collapse(graph, new Set(ids), groups).graph;
+    const layout = layoutOf(shown);
+    const scale = view.fitScale(layout, shown) ?? Infinity;
+    // Closing more only if it helps (boxes that leave the graph as tall change nothing):
+    // clearly, or the fewer boxes win.
+    if (!best || scale > best.scale * 1.02) best = { closed: new Set(ids), layout, scale };
+    if (scale >= READABLE_SCALE) break;
+  }
+  return best;
+}
+
+/** Draw the graph as the closed groups say (`layout`: already computed for exactly that). */
+function drawGraph(layout = null) {
+  state.shown = collapse(state.graph, state.closed, state.groups);
+  view.setGraph(state.shown.graph, layout ?? layoutOf(state.shown.graph));
+  view.setParams(trainPanel.params());
+  renderGroupToggle();
+}
+
+// A box opens on click (or Enter); the corner button opens or closes them all.
+function openGroup(id, focusNode) {
+  state.closed.delete(id);
+  drawGraph();
+  renderTimeline();
+  view.focus(focusNode);
+}
+
+function toggleGroups() {
+  state.closed = state.closed.size ? new Set() : new Set(state.groups.map((g) => g.id));
+  drawGraph();
+  renderTimeline();
+}
+
+function renderGroupToggle() {
+  const button = $("group-toggle");
+  button.hidden = !state.groups.length;
+  button.textContent = tr(state.closed.size ? "groups.open_all" : "groups.close_all");
+}
+
+/** The timeline's state as drawn: a step inside a closed box lights up the box. */
+function shownTimeline(tl) {
+  if (!state.closed.size) return tl;
+  const { owner, edgeOwner } = state.shown;
+  const activeNodes = new Set([...tl.activeNodes].map((id) => owner.get(id) ?? id));
+  const activeEdges = new Set();
+  for (const id of tl.activeEdges) {
+    const shown = edgeOwner.get(id);
+    if (shown && "node" in shown) activeNodes.add(shown.node);
+    else if (shown) activeEdges.add(shown.edge);
+  }
+  return { ...tl, activeNodes, activeEdges };
 }
 
 function setError(error) {
@@ -331,8 +419,17 @@ function renderTimeline() {
   }
   const tl = stateAt(graph, state.k);
   $("phase").textContent = tr(`phase.${tl.phase}`);
-  view.update(tl, { digits: state.digits });
-  renderChainRule(explain(graph, state.k, state.lang, { digits: state.digits, ops: state.ops }));
+  view.update(shownTimeline(tl), { digits: state.digits });
+  const event = tl.current;
+  if (event && tl.phase !== "end") {
+    const id = event.kind === "edge" ? event.source : event.node ?? event.target;
+    view.reveal(state.shown.owner.get(id) ?? id);
+  }
+  renderChainRule(explainNow());
+}
+
+function explainNow() {
+  return explain(state.graph, state.k, state.lang, { digits: state.digits, ops: state.ops, entry: state.entry });
 }
 
 function renderChainRule(explanation) {
@@ -342,9 +439,39 @@ function renderChainRule(explanation) {
     box.append(el("p", tr("chain.idle"), "idle"));
     return;
   }
-  box.append(...explanation.lines.map((line) => el("p", line)));
+  for (const line of explanation.lines) {
+    box.append(el("p", line));
+    if (line === explanation.entry?.line) box.append(entryWalk(explanation.entry));
+  }
   if (explanation.latex) box.append(formula(explanation.latex));
   if (explanation.gate) box.append(el("p", explanation.gate, "gate"));
+}
+
+// A tensor step is worked out one entry at a time: ‹ (i, j) › goes through the entries of
+// the gradient sent back, row by row (the line above shows the chosen entry's arithmetic).
+function entryWalk({ index: [i, j], rows, cols }) {
+  const walk = el("div", "", "entry-walk");
+  walk.setAttribute("role", "group");
+  walk.setAttribute("aria-label", tr("chain.entry_walk"));
+  walk.dataset.testid = "entry-walk";
+  const at = i * cols + j;
+  const button = (text, key, to) => {
+    const b = el("button", text);
+    b.type = "button";
+    b.title = tr(key);
+    b.setAttribute("aria-label", tr(key));
+    b.disabled = to < 0 || to >= rows * cols;
+    b.addEventListener("click", () => {
+      state.entry = [Math.floor(to / cols), to % cols];
+      renderChainRule(explainNow());
+      $("chain-rule").querySelector(`.entry-walk button[data-step="${key}"]`)?.focus();
+    });
+    b.dataset.step = key;
+    return b;
+  };
+  walk.append(button("‹", "chain.entry_prev", at - 1),
+    el("output", `(${i + 1}, ${j + 1})`), button("›", "chain.entry_next", at + 1));
+  return walk;
 }
 
 // The registry's LaTeX of a local derivative, typeset by the vendored KaTeX (as text if
@@ -434,6 +561,7 @@ function showTooltip(node, event) {
 }
 
 function selectNode(node) {
+  if (node.collapsed) return openGroup(node.collapsed.group, node.id);
   state.selected = node.id;
   const card = $("details-card");
   const details = $("details");
@@ -579,13 +707,23 @@ function svgForExport() {
     .op .shape { fill: ${v("--op")}; } .constant .shape { fill: ${v("--const")}; stroke-dasharray: 4 3; }
     .active .shape { stroke: ${v("--active")}; stroke-width: 3.5; }
     text { font-size: 12px; text-anchor: middle; fill: ${v("--ink")}; }
+    .node .val, .node .grd { font-size: 12px; }
     .symbol { font-size: 15px; font-weight: 600; dominant-baseline: central; }
     .name { fill: ${v("--accent")}; font-weight: 600; }
-    .wire-label { fill: ${v("--muted")}; font-size: 10px; }
+    .wire-label { fill: ${v("--muted")}; font-size: 12px; }
     .pos { fill: ${v("--pos")}; } .neg { fill: ${v("--neg")}; } .zero { fill: ${v("--zero")}; }
     .nan { fill: ${v("--nan")}; } .pulse { display: none; }
     .block-box { fill: none; stroke: ${v("--accent")}; stroke-dasharray: 6 4; }
-    .block-label { fill: ${v("--accent")}; text-anchor: start; }`;
+    .block-label { fill: ${v("--accent")}; text-anchor: start; font-size: 12px; }
+    .param .shape { fill: ${v("--param")}; stroke: ${v("--accent")}; stroke-width: 2.5; }
+    .symbol.small { font-size: 12px; }
+    .grd, .wire-grad { font-weight: 700; font-style: italic; } .wire-grad { font-size: 12px; }
+    .grd-mark { font-size: 12px; font-weight: 700; font-style: italic; fill: ${v("--muted")}; text-anchor: end; }
+    .heat rect.cell { stroke: ${v("--panel")}; stroke-width: .5; }
+    .heat .heat-frame { fill: none; stroke: ${v("--node-line")}; stroke-width: .75; }
+    .heat-num { font-size: 12px; dominant-baseline: central; fill: ${v("--ink")}; }
+    .heat-grad .heat-num { font-weight: 700; font-style: italic; }
+    .heat .grd-mark { dominant-baseline: central; }`;
   svg.prepend(style);
   return new XMLSerializer().serializeToString(svg);
 }
@@ -657,7 +795,8 @@ function wire() {
   $("scrub").addEventListener("input", (e) => { stopPlaying(); setStep(Number(e.target.value)); });
   $("zoom-in").addEventListener("click", () => view.zoomBy(1.3));
   $("zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.3));
-  $("zoom-fit").addEventListener("click", () => view.fit());
+  $("zoom-fit").addEventListener("click", () => view.fit({ whole: true }));
+  $("group-toggle").addEventListener("click", toggleGroups);
   $("gradcheck").addEventListener("click", runGradcheck);
   $("share").addEventListener("click", share);
   $("export-svg").addEventListener("click", exportSvg);

@@ -5,6 +5,8 @@
 //   seed     "∂f/∂f = 1"                          (or the given upstream gradient)
 //   edge     "∂f/∂x = ∂f/∂q · ∂q/∂x = −4 · 1 = −4"  (upstream × local = contribution)
 //   fork     "∂f/∂x += −8 → −6 + (−8) = −14"      (previous + contribution = accumulated)
+//   entry    "Entry (1, 2) = row 1 of G · row 2 of X = 1·0 + 2·1 = 2"  (tensor edges, one
+//            entry of the source's gradient at a time: opts.entry = [i, j])
 // The first line is always a localized sentence; the rest is the arithmetic.
 
 import { MINUS, formatNumber, formatShape, formatValue, isSummary, isTensor, toNumber } from "./format.js";
@@ -136,7 +138,7 @@ function explainForward(graph, step, lang, digits, ops, p, c) {
   const inputs = node.inputs.map((id) => p.nodeById.get(id));
   const lhs = lhsOf(graph, node, c);
   const math = forwardMath(opOf(ops, node), node, inputs, step.value, lhs ? `${lhs} = ` : "", c.names, digits);
-  return { kind: "forward", lines: [t(lang, "chain.forward", { node: c.names.get(node.id) }), ...math], gate: null, fork: null };
+  return { kind: "forward", lines: [t(lang, "chain.forward", { node: c.names.get(node.id) }), ...math], gate: null, fork: null, entry: null };
 }
 
 // ------------------------------------------------------------------ seed
@@ -160,7 +162,7 @@ function explainSeed(graph, step, lang, digits, c) {
   const top = c.top;
   const key = top === c.outputName ? "chain.seed" : "chain.seed_upstream";
   const line = `${partial(top, c.outputName)} = ${formatValue(step.grad, digits)}`;
-  return { kind: "seed", lines: [t(lang, key), line], gate: null, fork: null };
+  return { kind: "seed", lines: [t(lang, key), line], gate: null, fork: null, entry: null };
 }
 
 // ------------------------------------------------------------------ edges
@@ -212,43 +214,161 @@ function ruleShapes(step, target, p) {
   return step.index === 0 ? `${boxShape(up)}\u00b7${boxShape(transposed(b))}` : `${boxShape(transposed(a))}\u00b7${boxShape(up)}`;
 }
 
-// A broadcast scalar's gradient is a plain sum of G's entries (its rule reads Σ(G) or
-// Σ(−G)): with a few entries, the sum is written out.
-const SUM_TERMS = 8;
+// ------------------------------------------------------------------ one entry of a tensor rule
 
-function broadcastSum(step, digits) {
-  const sign = { "\u03a3(G)": 1, "\u03a3(\u2212G)": -1 }[step.local];
-  const g = step.upstream;
-  if (!sign || step.shapes.source.length || !Array.isArray(g)) return [];
-  const terms = g.flat(Infinity);
-  if (terms.length > SUM_TERMS || !terms.every((v) => typeof v === "number")) return [];
-  const shown = terms.map((v, i) => wrapValue(num(sign * v, digits), i));
-  return [`${step.local} = ${shown.join(" + ")} = ${num(step.contribution, digits)}`];
+// A tensor rule is checked one entry of the source's gradient at a time, with its numbers,
+// as the tutorial checks entry (1, 1) of G·Xᵀ. Every source is walked as a matrix, the way
+// the forward pass broadcast it: a scalar is 1×1, a vector one row.
+const DOT_TERMS = 6; // a·b terms written out in full up to this many, else the first 3 and …
+const SUM_TERMS = 8; // plain terms are shorter, so a few more fit
+const SHOWN_TERMS = 3;
+
+function isRow(v) {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number");
 }
 
-// The tutorial's check of a matrix rule, one entry with its numbers: the first entry of
-// ∂L/∂W = G·Xᵀ is row 1 of G · row 1 of X; of ∂L/∂X = Wᵀ·G, column 1 of W · column 1 of G.
-const ENTRY_TERMS = 6;
+// A value as a matrix, or null when it is not plain numbers (a summary, a non-finite
+// string, a tensor of rank 3).
+function asMatrix(v) {
+  if (typeof v === "number") return [[v]];
+  if (isRow(v)) return [v];
+  const matrix = Array.isArray(v) && v.length > 0 && v.every(isRow) && v.every((row) => row.length === v[0].length);
+  return matrix ? v : null;
+}
 
-function firstEntry(step, target, lang, digits, p, c) {
+function column(m, k) {
+  return m.map((row) => row[k]);
+}
+
+function clampIndex(entry, rows, cols) {
+  const at = (v, n) => Math.min(n - 1, Math.max(0, Math.trunc(Number(v)) || 0));
+  const [i, j] = Array.isArray(entry) ? entry : [];
+  return [at(i, rows), at(j, cols)];
+}
+
+// The engine's numbers and ours are summed in different orders.
+function close(a, b) {
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+// Terms are lists of factors ([g] or [g, x]); a long sum keeps its first terms and its value.
+function writeTerms(terms, digits) {
+  const limit = terms[0].length > 1 ? DOT_TERMS : SUM_TERMS;
+  const show = (factors, k) => factors.map((x, m) => wrapValue(num(x, digits), k + m)).join("\u00b7");
+  const shown = terms.length > limit ? terms.slice(0, SHOWN_TERMS) : terms;
+  const text = shown.map(show).join(" + ");
+  return shown.length < terms.length ? `${text} + \u2026` : text;
+}
+
+function sumOfTerms(terms) {
+  return terms.reduce((sum, factors) => sum + factors.reduce((x, y) => x * y, 1), 0);
+}
+
+function entryText(lang, [i, j], rule, terms, value, digits) {
+  return t(lang, "chain.entry", { i: i + 1, j: j + 1, rule, terms, value: num(value, digits) });
+}
+
+// W @ X: entry (i, j) of ∂W = G·Xᵀ is row i of G · row j of X; of ∂X = Wᵀ·G, column i of W ·
+// column j of G. Matrices only: the engine lifts a vector operand to a row or a column
+// depending on its side, which "a vector is one row" would misname.
+function matmulEntry(step, target, index, lang, digits, p, c) {
   const [a, b] = target.inputs.map((id) => p.nodeById.get(id));
+  const ok = (node) => node?.shape?.length === 2 && asMatrix(node.value);
+  if (!ok(a) || !ok(b) || step.shapes.upstream.length !== 2 || !asMatrix(step.upstream)) return null;
+  const [i, j] = index;
   const g = step.upstream;
-  const matrix = (v) => Array.isArray(v) && Array.isArray(v[0]) && v[0].every((x) => typeof x === "number");
-  if (target.op !== "matmul" || !matrix(g) || !matrix(a?.value) || !matrix(b?.value)) return [];
-  const [left, right, key, other] = step.index === 0
-    ? [g[0], b.value[0], "chain.matmul_entry_left", b.id]
-    : [a.value.map((row) => row[0]), g.map((row) => row[0]), "chain.matmul_entry_right", a.id];
-  if (left.length > ENTRY_TERMS) return [];
-  const terms = left.map((x, i) => `${wrapValue(num(x, digits), i)}\u00b7${wrapValue(num(right[i], digits), 1)}`);
-  const value = left.reduce((sum, x, i) => sum + x * right[i], 0);
-  return [t(lang, key, { other: c.names.get(other), terms: terms.join(" + "), value: num(value, digits) })];
+  const [key, other, left, right] = step.index === 0
+    ? ["chain.entry_rows", b, g[i], b.value[j]]
+    : ["chain.entry_columns", a, column(a.value, i), column(g, j)];
+  const terms = left.map((x, k) => [x, right[k]]);
+  const value = sumOfTerms(terms);
+  const rule = t(lang, key, { i: i + 1, j: j + 1, other: c.names.get(other.id) });
+  return { value, line: entryText(lang, index, rule, writeTerms(terms, digits), value, digits) };
 }
 
-function tensorEdgeLines(step, target, top, src, tgt, lang, digits, atFork, p, c) {
+// The local factor of an elementwise rule at each cell of G, when it is a value at hand:
+// add and sub pass ±G, mul multiplies by the other operand (broadcast as in the forward
+// pass). Factors that would have to be computed (exp, σ(1−σ), 1/b, …) get no entry, rather
+// than a number taken from the answer itself.
+function elementwiseFactor(step, target, rows, cols, p, c) {
+  if (["add", "sub", "neg"].includes(target.op)) {
+    const sign = target.op === "neg" || (target.op === "sub" && step.index === 1) ? -1 : 1;
+    return { sign, at: () => sign };
+  }
+  const other = target.op === "mul" ? p.nodeById.get(target.inputs[1 - step.index]) : null;
+  const m = asMatrix(other?.value);
+  if (!m || !fits(m.length, rows) || !fits(m[0].length, cols)) return null;
+  const place = (r, k) => [m.length === 1 ? 0 : r, m[0].length === 1 ? 0 : k];
+  const name = wrapName(c.names.get(other.id));
+  return {
+    name,
+    // A scalar is written by its name ("w"), a tensor's cell by its index ("X(1, 2)").
+    cell: (r, k) => (other.shape?.length ? `${name}(${place(r, k).map((x) => x + 1).join(", ")})` : name),
+    at: (r, k) => { const [x, y] = place(r, k); return m[x][y]; },
+  };
+}
+
+// A source dimension of 1 stretched over G's (broadcasting), or the same size.
+function fits(source, upstream) {
+  return source === 1 || source === upstream;
+}
+
+// Same shape: entry (i, j) = G(i, j) · local(i, j). Broadcast: the source's entry was
+// copied to a row, a column or all of G, so its gradient is the sum of those cells' terms.
+function elementwiseEntry(step, target, index, lang, digits, p, c, [rows, cols]) {
+  const g = asMatrix(step.upstream);
+  if (!g || !fits(rows, g.length) || !fits(cols, g[0].length)) return null;
+  const factor = elementwiseFactor(step, target, g.length, g[0].length, p, c);
+  if (!factor) return null;
+  const [i, j] = index;
+  const sumRows = rows === 1 && g.length > 1;
+  const sumCols = cols === 1 && g[0].length > 1;
+  const cells = (sumRows ? g.map((_, r) => r) : [i]).flatMap((r) =>
+    (sumCols ? g[0].map((_, k) => k) : [j]).map((k) => [r, k]));
+  if (cells.length === 1) return cellProduct(g, factor, index, lang, digits);
+  // ±G sums the (negated) entries, as the rule Σ(−G) reads; mul sums products G·x.
+  const terms = cells.map(([r, k]) => (factor.name ? [g[r][k], factor.at(r, k)] : [factor.sign * g[r][k]]));
+  const what = factor.name ? `G\u2299${factor.name}` : factor.sign < 0 ? `${MINUS}G` : "G";
+  const value = sumOfTerms(terms);
+  const written = writeTerms(terms, digits);
+  if (!step.shapes.source.length) return { value, line: `\u03a3(${what}) = ${written} = ${num(value, digits)}` };
+  // "row 1 of (G⊙X)", not "row 1 of G⊙X", which reads as a row of X.
+  const part = factor.name ? `(${what})` : what;
+  const rule = sumRows && sumCols ? `\u03a3(${what})`
+    : t(lang, sumRows ? "chain.entry_sum_column" : "chain.entry_sum_row", { i: i + 1, j: j + 1, what: part });
+  return { value, line: entryText(lang, index, rule, written, value, digits) };
+}
+
+function cellProduct(g, factor, [i, j], lang, digits) {
+  const up = g[i][j];
+  const local = factor.at(i, j);
+  const symbol = factor.name ? factor.cell(i, j) : wrapValue(num(local, digits), 1);
+  const rule = `G(${i + 1}, ${j + 1}) \u00b7 ${symbol}`;
+  const terms = `${wrapValue(num(up, digits), 0)} \u00b7 ${wrapValue(num(local, digits), 1)}`;
+  return { value: up * local, line: entryText(lang, [i, j], rule, terms, up * local, digits) };
+}
+
+/** One entry of a tensor edge's contribution, worked out with its numbers:
+ * {index: [i, j] (0-based, clamped), rows, cols, line}, or null when the rule has no
+ * per-entry story here or its numbers do not reproduce the contribution. */
+function entryOf(step, target, entry, lang, digits, p, c) {
+  const out = asMatrix(step.contribution);
+  if (!out || step.shapes.source.length > 2) return null;
+  const size = [out.length, out[0].length];
+  const index = clampIndex(entry, ...size);
+  const story = target.op === "matmul"
+    ? matmulEntry(step, target, index, lang, digits, p, c)
+    : elementwiseEntry(step, target, index, lang, digits, p, c, size);
+  // Every number shown must be the arithmetic it claims: a story that does not reproduce
+  // the engine's contribution is not told.
+  if (!story || !close(story.value, out[index[0]][index[1]])) return null;
+  return { index, rows: size[0], cols: size[1], line: story.line };
+}
+
+function tensorEdgeLines(step, target, top, src, tgt, lang, digits, atFork, entry, p, c) {
   const lhs = atFork ? "" : `${partial(top, src)} = `;
   const rule = `${lhs}${step.local}: ${ruleShapes(step, target, p)} \u2192 ${boxShape(step.shapes.source)}`;
-  const lines = [rule, `G = ${partial(top, tgt)}`, ...broadcastSum(step, digits),
-    ...firstEntry(step, target, lang, digits, p, c)];
+  const lines = [rule, `G = ${partial(top, tgt)}`, ...(entry ? [entry.line] : [])];
   if (!atFork) lines.push(`${partial(top, src)} = ${formatValue(step.contribution, digits)}`);
   return lines;
 }
@@ -265,7 +385,7 @@ function localLine(op, step, target, tgt, src, digits, p, c) {
   return [[...new Set(parts)].join(" = ")];
 }
 
-function explainEdge(graph, step, k, lang, digits, ops, p, c) {
+function explainEdge(graph, step, k, lang, digits, ops, entryAt, p, c) {
   const target = p.nodeById.get(step.target);
   const op = opOf(ops, target);
   const top = c.top;
@@ -277,12 +397,13 @@ function explainEdge(graph, step, k, lang, digits, ops, p, c) {
   // Into the output with the default seed, ∂f/∂f · ∂f/∂x says nothing the local line does not.
   const local = localLine(op, step, target, tgt, src, digits, p, c);
   const direct = target.id === graph.output && top === c.outputName && !fork && local.length;
+  const entry = tensor ? entryOf(step, target, entryAt, lang, digits, p, c) : null;
   const math = tensor
-    ? tensorEdgeLines(step, target, top, src, tgt, lang, digits, Boolean(fork), p, c)
+    ? tensorEdgeLines(step, target, top, src, tgt, lang, digits, Boolean(fork), entry, p, c)
     : [...local, ...(direct ? [] : [scalarEdgeLine(step, top, src, tgt, digits, Boolean(fork))])];
   const forkText = fork ? forkLines(step, k, top, src, lang, digits, fork, p, c) : [];
   return { kind: "edge", lines: [caption, ...math, ...forkText],
-    gate: gateText(op, step, target, lang, digits, p, c), fork, latex: op?.latex?.[step.index] ?? null };
+    gate: gateText(op, step, target, lang, digits, p, c), fork, latex: op?.latex?.[step.index] ?? null, entry };
 }
 
 // ------------------------------------------------------------------ gate patterns
@@ -323,19 +444,23 @@ function gateText(op, step, target, lang, digits, p, c) {
  * The chain-rule panel for the event the timeline shows at k (steps[k − 1]):
  * {kind: "idle"|"forward"|"seed"|"edge", lines: [strings], gate: string|null,
  *  fork: null | {node, count, contributions: [{edge, value}] so far, sum so far, complete},
- *  latex (edges): the op's local derivative as LaTeX, from its registry entry}.
+ *  latex (edges): the op's local derivative as LaTeX, from its registry entry,
+ *  entry: null | {index: [i, j], rows, cols, line}: one entry of a tensor edge's
+ *  contribution (the source's gradient from this edge) worked out with its numbers}.
  * `ops` is the /api/ops response (or its `ops` list): it says how each op is written, its
- * local derivatives and its gate's sentences.
+ * local derivatives and its gate's sentences. `entry` ([i, j], 0-based, default [0, 0],
+ * clamped into rows × cols; a vector is one row, a scalar 1×1) picks the entry; its line is
+ * also among `lines`. It is null for scalar steps and for rules with no per-entry story.
  */
-export function explain(graph, k, lang, { digits = 4, ops = null } = {}) {
+export function explain(graph, k, lang, { digits = 4, ops = null, entry = null } = {}) {
   const p = prepare(graph);
   const c = chainIndex(graph);
   const kk = Math.min(p.n, Math.max(0, Math.trunc(Number(k)) || 0));
   const step = kk > 0 ? p.steps[kk - 1] : null;
   if (step?.kind === "node") return explainForward(graph, step, lang, digits, ops, p, c);
   if (step?.kind === "seed") return explainSeed(graph, step, lang, digits, c);
-  if (step?.kind === "edge") return explainEdge(graph, step, kk, lang, digits, ops, p, c);
-  return { kind: "idle", lines: [t(lang, "chain.idle")], gate: null, fork: null };
+  if (step?.kind === "edge") return explainEdge(graph, step, kk, lang, digits, ops, entry, p, c);
+  return { kind: "idle", lines: [t(lang, "chain.idle")], gate: null, fork: null, entry: null };
 }
 
 /** Everything a fork node sends back: the edges leaving it, each with the contribution it

@@ -4,20 +4,21 @@
 import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
 import { heatLevel, legendStops, sharedScales } from "./heat-scale.js";
 import { t } from "./i18n.js";
-import { LAYOUT_DEFAULTS } from "./layout.js";
+import { MONO_CHAR, drawnSize, heatGeometry, namedOp, symbolOf } from "./node-sizes.js";
 
 const d3 = globalThis.d3;
-const HEAT_MAX = 64; // tensors up to 8×8 are drawn as heatmaps
-const HEAT_NUMBERED = 6; // up to 6×6 each cell also shows its number
-const NUMBER_CELL = { width: 36, height: 17 }; // five characters of 10px monospace, padded
 // Cell opacity at full strength in an exported SVG (no CSS variables there); on the page
 // the theme's --heat-cap applies (style.css).
 const EXPORT_HEAT_CAP = 0.6;
 const PARTIAL = "\u2202"; // ∂: marks gradients, so they differ from values by more than place
-const MONO_CHAR = 0.6; // width of a monospace character, in em
-const MARK_SIZE = 10; // px, the ∂ beside a gradient (style.css .grd-mark)
+const MARK_SIZE = 12; // px, the ∂ beside a gradient (style.css .grd-mark)
 const LEGEND_ROOM = 64; // px below the framed graph for the heat legend (two rows and a caption)
 const EDGE_LABELS_MAX = 80; // beyond this many edges, per-wire numbers are hover-only
+// Every text of the graph is at least 12 px at scale 1 (style.css), so it is at least 11 px
+// from this scale up: a graph opens at this scale or more (when the whole graph would be
+// smaller, it opens readable on the output's end: the user pans, or presses Fit).
+export const READABLE_SCALE = 11 / 12;
+const FIT_PAD = 12; // px around the drawing when it is framed (the layout has its own margin)
 // Arrow keys walk the graph from the focused node to the nearest one in that direction.
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
@@ -53,6 +54,7 @@ export class GraphView {
     this.outgoing = d3.rollup(graph.edges, (v) => v.length, (e) => e.source);
     this.heatNodes = graph.nodes.filter((n) => heatGeometry(n.shape));
     this.legendKey = null;
+    this.params ??= new Set();
     this._drawBlocks();
     this.wires = this._drawEdges();
     this.nodes = this._drawNodes();
@@ -61,23 +63,13 @@ export class GraphView {
   }
 
   _drawBlocks() {
-    // Nodes that came from one expanded composite (e.g. σ) are framed together.
-    const blocks = d3.group(this.graph.nodes.filter((n) => n.block), (n) => n.block.id);
-    const pad = 14;
-    // A member's heatmaps (above and below it) are inside the frame, under its label.
-    const heat = (n) => (heatGeometry(n.shape)?.height ?? -4) + 4;
-    const heatWidth = (n) => heatGeometry(n.shape)?.width ?? 0;
-    for (const [, members] of blocks) {
-      const boxes = members.map((n) => [n, this.layout.nodes.get(n.id)]);
-      const x0 = d3.min(boxes, ([n, b]) => b.x - Math.max(b.width, heatWidth(n)) / 2) - pad;
-      const x1 = d3.max(boxes, ([n, b]) => b.x + Math.max(b.width, heatWidth(n)) / 2) + pad;
-      const y0 = d3.min(boxes, ([n, b]) => b.y - b.height / 2 - heat(n)) - pad - 18;
-      const y1 = d3.max(boxes, ([n, b]) => b.y + b.height / 2 + heat(n)) + pad + 14;
+    // Nodes that came from one expanded composite (e.g. σ) are framed together; the layout
+    // keeps them together and places the frame and its name clear of the rest.
+    for (const [, b] of this.layout.blocks ?? []) {
       const g = this.root.append("g").attr("class", "block");
       g.append("rect").attr("class", "block-box").attr("rx", 10)
-        .attr("x", x0).attr("y", y0).attr("width", x1 - x0).attr("height", y1 - y0);
-      g.append("text").attr("class", "block-label").attr("x", x0 + 6).attr("y", y0 + 13)
-        .text(members[0].block.op);
+        .attr("x", b.x0).attr("y", b.y0).attr("width", b.x1 - b.x0).attr("height", b.y1 - b.y0);
+      g.append("text").attr("class", "block-label").attr("x", b.label[0]).attr("y", b.label[1]).text(b.op);
     }
   }
 
@@ -102,12 +94,12 @@ export class GraphView {
       // The contribution an edge sends back is shown on its wire while that step is the
       // current one: the number travels with the gradient, and the finished graph stays
       // readable (a fork's contributions are listed in its tooltip and details).
-      wires.each(function placeLabel() {
-        const path = this.querySelector("path");
-        const p = path.getPointAtLength(path.getTotalLength() / 2);
-        d3.select(this).append("text").attr("class", "wire-grad")
-          .attr("x", p.x).attr("y", p.y - 6).attr("text-anchor", "middle");
-      });
+      // At the layout's label spot, which keeps every wire's label clear of the others and
+      // of the nodes (they are all shown at once when the timeline is done).
+      wires.append("text").attr("class", "wire-grad")
+        .attr("x", (e) => this.layout.edges.get(e.id).label[0])
+        .attr("y", (e) => this.layout.edges.get(e.id).label[1] - 6)
+        .attr("text-anchor", "middle");
     }
     return wires;
   }
@@ -117,7 +109,7 @@ export class GraphView {
     const forks = new Set([...this.outgoing].filter(([, count]) => count > 1).map(([id]) => id));
     const g = this.root.append("g").attr("class", "nodes");
     const nodes = g.selectAll("g.node").data(graph.nodes, (n) => n.id).join("g")
-      .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}`)
+      .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}${n.collapsed ? " collapsed" : ""}`)
       .attr("data-testid", "node")
       .attr("data-node-id", (n) => n.id)
       .attr("data-kind", (n) => n.kind)
@@ -151,26 +143,34 @@ export class GraphView {
     const boxes = this.layout.nodes;
     nodes.each(function drawShape(n) {
       const sel = d3.select(this);
-      const box = boxes.get(n.id);
-      if (n.kind === "op") {
+      const box = drawnSize(n, boxes.get(n.id));
+      if (box.shape === "circle") {
         sel.append("circle").attr("class", "shape").attr("r", box.height / 2);
       } else {
+        // A closed box (collapsed.js) is drawn as a stack: a second outline behind says
+        // "there is more inside".
+        if (n.collapsed) {
+          sel.append("rect").attr("class", "stack").attr("rx", 7)
+            .attr("x", -box.width / 2 + 4).attr("y", -box.height / 2 + 4)
+            .attr("width", box.width).attr("height", box.height);
+        }
         sel.append("rect").attr("class", "shape").attr("rx", 7)
           .attr("x", -box.width / 2).attr("y", -box.height / 2)
           .attr("width", box.width).attr("height", box.height);
       }
-      sel.append("text").attr("class", `symbol${n.label.length > 3 ? " small" : ""}`).text(n.label);
+      const symbol = symbolOf(n);
+      sel.append("text").attr("class", `symbol${symbol.length > 3 ? " small" : ""}`).text(symbol);
       // Small tensors get a heatmap between the node and its label, above for the value
       // and below for the gradient; the layout left room for them (layoutOptions).
       const heat = heatGeometry(n.shape);
       const room = heat ? heat.height + 4 : 0;
       const val = sel.append("text").attr("class", "val").attr("y", -box.height / 2 - 6 - room);
-      if (n.kind === "op" && n.name) {
+      if (namedOp(n)) {
         val.append("tspan").attr("class", "name").text(n.name);
         val.append("tspan").attr("class", "number");
       }
-      sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 15 + room);
-      sel.append("text").attr("class", "grd-mark").attr("y", box.height / 2 + 15 + room);
+      sel.append("text").attr("class", "grd").attr("y", box.height / 2 + 14 + room);
+      sel.append("text").attr("class", "grd-mark").attr("y", box.height / 2 + 14 + room);
     });
     return nodes;
   }
@@ -195,6 +195,9 @@ export class GraphView {
     // browser lay out all the graph's text again on each step (too slow at 300+ nodes).
     if (!this.graph) return;
     const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
+    // Done: every wire shows the gradient it carried back, as in CS231n's circuit diagrams
+    // (a fork's wires each show their own share of its gradient).
+    const done = state.phase === "end";
     const shown = this.shown;
     const lang = document.documentElement.lang; // the node names screen readers hear
     const scales = sharedScales(this.heatNodes, values, grads);
@@ -202,7 +205,7 @@ export class GraphView {
     this.nodes.each(function updateNode(n) {
       const v = values.get(n.id);
       const g = grads.get(n.id);
-      const named = n.kind === "op" && n.name;
+      const named = namedOp(n);
       const valueText = labelFor(n, v, digits, !named);
       const key = `${lang}|${activeNodes.has(n.id)}|${valueText}|${labelFor(n, g, digits)}|`
         + `${v === undefined ? "" : signClass(v)}|${g === undefined ? "" : signClass(g)}|`
@@ -238,7 +241,7 @@ export class GraphView {
     this.wires.each(function updateWire(e) {
       const v = edgeGrads.get(e.id);
       const active = activeEdges.has(e.id);
-      const label = active && v !== undefined && !isTensor(v) ? signed(v, digits) : "";
+      const label = (active || done) && v !== undefined && !isTensor(v) ? signed(v, digits) : "";
       const key = `${active}|${v !== undefined}|${label}`;
       if (shown.get(e.id) === key) return;
       shown.set(e.id, key);
@@ -292,28 +295,71 @@ export class GraphView {
       .transition().attr("opacity", 0);
   }
 
-  fit() {
+  /** The scale at which `layout` fits the canvas whole (at most 1.6: small graphs are not
+   * blown up past a comfortable size); null before the canvas has a size. */
+  fitScale(layout = this.layout, graph = this.graph) {
+    const { width, height } = this._canvas();
+    if (!layout || !width || !height) return null;
+    const heat = graph.nodes.some((n) => heatGeometry(n.shape));
+    const below = heat ? LEGEND_ROOM : 0; // the heat legend's corner stays clear
+    return Math.min(width / (layout.width + 2 * FIT_PAD), (height - below) / (layout.height + 2 * FIT_PAD), 1.6);
+  }
+
+  _canvas() {
     const wrap = this.svg.node().parentElement;
-    const width = wrap.clientWidth;
-    const height = wrap.clientHeight;
-    if (!this.layout || !width || !height) return;
-    const pad = 40;
-    const below = this.heatNodes?.length ? LEGEND_ROOM : 0; // the heat legend's corner stays clear
-    const w = this.layout.width + 2 * pad;
-    const h = this.layout.height + 2 * pad;
-    const k = Math.min(width / w, (height - below) / h, 1.6);
-    const tx = (width - this.layout.width * k) / 2;
-    const ty = (height - below - this.layout.height * k) / 2;
+    return { width: wrap.clientWidth, height: wrap.clientHeight };
+  }
+
+  /** Frame the graph: whole when that is readable (or `whole`, the Fit button), else at the
+   * readable scale with the output's end in view. */
+  fit({ whole = false } = {}) {
+    const fitK = this.fitScale();
+    if (fitK === null) return;
+    const { width, height } = this._canvas();
+    const below = this.heatNodes?.length ? LEGEND_ROOM : 0;
+    const k = whole ? fitK : Math.max(fitK, READABLE_SCALE);
+    const { width: w, height: h } = this.layout;
+    // Centred when it fits; otherwise the right end (the output) at the right edge, and
+    // vertically centred or from the top.
+    const tx = w * k <= width - 2 * FIT_PAD ? (width - w * k) / 2 : width - FIT_PAD - w * k;
+    const ty = h * k <= height - below - 2 * FIT_PAD ? (height - below - h * k) / 2 : FIT_PAD;
     this.svg.call(this.zoom.transform, d3.zoomIdentity.translate(tx, ty).scale(k));
+  }
+
+  /** Which variables are trained (the training panel's ticks): parameters are marked apart
+   * from data on the graph, as the tutorial tells weights from inputs. */
+  setParams(names) {
+    this.params = new Set(names);
+    if (!this.nodes) return;
+    const isVar = (n) => n.kind === "variable";
+    this.nodes.classed("param", (n) => isVar(n) && this.params.has(n.name))
+      .classed("data", (n) => isVar(n) && !this.params.has(n.name));
+  }
+
+  /** Give the keyboard focus to a node (after a redraw removed the focused one). */
+  focus(nodeId) {
+    const node = this.nodes?.filter((n) => n.id === nodeId).node();
+    if (node) {
+      this.nodes.attr("tabindex", (n) => (n.id === nodeId ? 0 : -1));
+      node.focus();
+    }
+  }
+
+  /** Keep a node in view (the current step's) when the graph is larger than the canvas. */
+  reveal(nodeId) {
+    const p = this.layout?.nodes.get(nodeId);
+    const svg = this.svg.node();
+    if (!p) return;
+    const t = d3.zoomTransform(svg);
+    const [x, y] = t.apply([p.x, p.y]);
+    const { width, height } = this._canvas();
+    const margin = 60;
+    if (x > margin && x < width - margin && y > margin && y < height - margin) return;
+    this.svg.transition().duration(this.reducedMotion ? 0 : 250).call(this.zoom.translateTo, p.x, p.y);
   }
 
   zoomBy(factor) {
     this.svg.transition().duration(200).call(this.zoom.scaleBy, factor);
-  }
-
-  centerOn(nodeId) {
-    const p = this.layout?.nodes.get(nodeId);
-    if (p) this.svg.transition().duration(300).call(this.zoom.translateTo, p.x, p.y);
   }
 }
 
@@ -327,6 +373,7 @@ function accessibleName(n, v, g, digits, lang) {
   const spoken = (x, plus) => (isTensor(x) ? formatValue(x, 3)
     : plus ? signed(x, digits) : formatNumber(x, digits));
   const parts = [nodeTitle(n)];
+  if (n.collapsed) parts.push(t(lang, "groups.box", { count: n.collapsed.count }));
   if (v !== undefined) parts.push(`${t(lang, "node.value")} ${spoken(v, false)}`);
   if (g !== undefined) parts.push(`${t(lang, "node.grad")} ${spoken(g, true)}`);
   return parts.join(", ");
@@ -339,41 +386,6 @@ function midpoint(points) {
 function dataNumber(v) {
   // Tests read these: full precision for scalars, JSON for tensors.
   return isTensor(v) ? JSON.stringify(v) : String(toNumber(v));
-}
-
-/** Cell size and extent of a tensor's heatmap, or null when it is drawn as text. */
-export function heatGeometry(shape) {
-  if (!shape.length) return null;
-  const rows = shape.length === 2 ? shape[0] : 1;
-  const cols = shape[shape.length - 1];
-  if (rows * cols > HEAT_MAX) return null;
-  if (rows <= HEAT_NUMBERED && cols <= HEAT_NUMBERED) {
-    const { width, height } = NUMBER_CELL;
-    return { rows, cols, numbered: true, cellWidth: width, cellHeight: height,
-      width: cols * width, height: rows * height };
-  }
-  const cell = Math.max(4, Math.min(9, 44 / Math.max(rows, cols)));
-  return { rows, cols, numbered: false, cellWidth: cell, cellHeight: cell,
-    width: cols * cell, height: rows * cell };
-}
-
-/** Layout options that leave room for the heatmaps above and below tensor nodes. Columns
- *  are as wide as the widest heatmap, so a wire only ever runs beside one horizontally (at
- *  its node's ports), never through it: a tensor's box grows to its heatmap's width, and if
- *  an op's heatmap is wider still, the gap between columns grows by the difference. */
-export function layoutOptions(graph) {
-  const heat = new Map(graph.nodes.map((n) => [n.id, heatGeometry(n.shape)]).filter(([, h]) => h));
-  if (!heat.size) return {};
-  const { varWidth, layerGap } = LAYOUT_DEFAULTS;
-  const tallest = Math.max(...[...heat.values()].map((h) => h.height));
-  const boxWidth = (n) => Math.max(varWidth, heat.get(n.id)?.width ?? 0);
-  const widestBox = Math.max(varWidth, ...graph.nodes.filter((n) => n.kind !== "op").map(boxWidth));
-  const widestHeat = Math.max(...[...heat.values()].map((h) => h.width));
-  return {
-    labelRoom: 18 + tallest + 4,
-    nodeSize: (n) => (n.kind !== "op" && heat.has(n.id) ? { width: boxWidth(n) } : {}),
-    layerGap: layerGap + Math.max(0, widestHeat - widestBox),
-  };
 }
 
 function labelFor(node, v, digits, plus = true) {

@@ -34,19 +34,35 @@
 //       label: [x, y],          // where the wire's label goes (its text is drawn just
 //                               // above this point of the wire): see Wire labels
 //     }),
+//     blocks: Map(block id -> {   // one per composite expanded into gates (nodes with
+//       x0, y0, x1, y1,       //   `block: {id, op}`): its frame, around its members' slots
+//                             //   (labels above and below, heatmap room included) and
+//                             //   clear of every other node's slot and every other frame
+//       label: [x, y],        // where its name starts (text-anchor start, baseline y:
+//                             //   11 px text), in the strip on top of the frame, where
+//                             //   the fewest wires cross; wire labels avoid it
+//       op,                   // the composite's op (the name to write)
+//     }),
 //   }
 //   Map keys are exactly the input ids, in input order (edge ids keep their type: numbers).
+//
+// Blocks. A block's members (and the dummy nodes of wires between two of them) are made
+// contiguous in every column after d3-dag's decrossing (groupBlocks), and after its
+// coordinates each block is moved as one piece whose extent is its frame, pushing what
+// follows it in any column down (separateBlocks): frames never hold another node.
 //
 //   Options (LAYOUT_DEFAULTS): node sizes (opSize, varWidth, varHeight, or a nodeSize(node)
 //   function), labelRoom, nodeGap, layerGap, margin, portSpacing, mode ("auto" | "quality"
 //   | "fast"), qualityLimit, dummyBudget, layering ("auto" | "simplex" | "longest-path"),
 //   simplexLimit, commutative, wireStub, the node label estimate (nodeLabelWidth(node) or
-//   nodeLabelChars, nodeLabelCharWidth, heatMax) and the wire label's (edgeLabel*).
+//   nodeLabelChars, nodeLabelCharWidth, heatMax), the wire label's (edgeLabel*, with
+//   edgeLabelWidth(edge) -> px), block frames (blockPad, blockLabelHeight,
+//   blockLabelCharWidth or blockLabelWidth(op) -> px) and gapRounds, gapStep.
 //
 // Space for labels: every node owns a "slot" `height + 2 * labelRoom` tall (value label
-// above, gradient label below) that no other node or edge enters. Columns are `columnWidth`
-// wide (the widest node) and `layerGap` apart (room for names drawn beside a node and for
-// the edges' diagonal runs).
+// above, gradient label below) that no other node or edge enters. Each column is as wide as
+// its widest node (or that node's `band`), and columns are `layerGap` apart edge to edge
+// (room for the edges' diagonal runs and their labels; widened where labels need it).
 //
 // Edge routing. Every polyline crosses a column only horizontally (or along a straight line
 // that was checked to miss every slot of that column) and runs diagonally only in the gaps
@@ -72,8 +88,13 @@
 // its length first: a path's midpoint) where a label box (the source's shape on a tensor
 // wire, else a gradient number, estimated from its characters) covers the least of the
 // nodes' slots (with their value and gradient labels, as estimated by nodeLabelWidth) and
-// of the shape labels placed before; 0 when there is room. Shape labels are all shown at
-// once and avoid each other; gradient labels (one shown at a time) avoid only them. The
+// of the labels placed before; 0 when there is room. Every wire label may be shown at once
+// (the timeline's end shows every wire's gradient), so all of them avoid each other and the
+// block names: shape labels first, then gradient labels; a label that found no free spot is
+// placed again once the others are known, and if some still find none, the gaps they are in
+// are widened (gapStep px, at most gapRounds times; small graphs only) and the layout is
+// finished again from d3-dag's coordinates. Widths: edgeLabelWidth(edge) if given, else the
+// characters (a shape, or edgeLabelChars) times edgeLabelCharWidth. The
 // second wire of x*x follows the first up to that label and turns to its own port after
 // it, so the pair shows one label. The spot is the polyline's middle point, where
 // graph-view draws the label.
@@ -101,10 +122,12 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   opSize: 44,            // diameter of an op node's circle
   varWidth: 64,          // variable / constant box
   varHeight: 36,
-  nodeSize: null,        // optional (node) -> {width, height, shape?}, overriding the above
-  labelRoom: 18,         // vertical room above (value) and below (gradient) every node
-  nodeGap: 14,           // vertical gap between two slots (or a slot and a passing edge)
-  layerGap: 64,          // horizontal gap between two columns
+  nodeSize: null,        // optional (node) -> {width, height, shape?, band?}, overriding the
+                         // above; band: the width its column keeps clear, if wider than the
+                         // node (a tensor's heatmap above and below a small op)
+  labelRoom: 16,         // vertical room above (value) and below (gradient) every node
+  nodeGap: 10,           // vertical gap between two slots (or a slot and a passing edge)
+  layerGap: 48,          // horizontal gap between two columns
   margin: 24,            // around the drawing
   portSpacing: 14,       // vertical distance between two input ports of a node
   mode: "auto",          // "auto" | "quality" | "fast"
@@ -125,8 +148,15 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   nodeLabelChars: 10,    // else estimated: a number ("+0.04521", "∂ −0.1966") in characters,
   nodeLabelCharWidth: 7.2, //  px per character (12 px monospace),
   heatMax: 64,           //   tensors up to this many elements being heatmaps (graph-view)
+  edgeLabelWidth: null,  // optional (edge) -> px, the widest text drawn on that wire
   edgeLabelStep: 6,      // spots tried along a wire for its label, this far apart,
   edgeLabelTries: 40,    //   at most this many
+  blockPad: 8,           // a block's frame: this far around its members' slots,
+  blockLabelHeight: 16,  //   plus a strip this tall on top for its name,
+  blockLabelCharWidth: 6.6, // written this many px per character (11 px monospace),
+  blockLabelWidth: null, //   or optional (op) -> px
+  gapRounds: 3,          // gaps widened where wire labels are crowded: at most this many
+  gapStep: 16,           //   times (graphs in "quality" mode), this many px each time
 });
 
 /** The d3-dag sugiyama operator of a mode (sizes, gaps and layering are set later). */
@@ -373,6 +403,11 @@ function nodeLabelWidth(node, o) {
   return chars * o.nodeLabelCharWidth;
 }
 
+/** The width a node's column keeps clear for it: the node, or its band when wider. */
+function bandOf(size) {
+  return Math.max(size.width, size.band ?? 0);
+}
+
 /** Vertical offset of input port `index` of `count` on a side of length `side`. */
 function portOffset(index, count, spacing, side) {
   if (count <= 1) return 0;
@@ -413,9 +448,11 @@ function upperBound(a, v) {
  * (slots in a column never overlap, so both are sorted the same way).
  */
 class Column {
-  constructor(x, slots, clear) {
+  constructor(x, slots, clear, half, room) {
     slots.sort((a, b) => a[0] - b[0]);
     this.x = x;
+    this.half = half;  // half the column's width: its widest node's (or band's)
+    this.room = room + clear;  // the label rows at the top and bottom of each slot
     this.tops = slots.map((s) => s[0] - clear);
     this.bottoms = slots.map((s) => s[1] + clear);
     this.reach = slots.map((s) => s[2]);  // half the width of the slot's node labels
@@ -423,14 +460,19 @@ class Column {
 
   /** How much the box [x0, y0, x1, y1] covers of the slots: the area it shares with each
    *  slot as wide as the column (`half` each side) plus `clear`, counted `bandWeight`
-   *  times (nodes and heatmaps are there for sure), plus the area it shares with the slot
-   *  as wide as its node's labels are estimated to be. */
+   *  times (nodes and heatmaps are there for sure), plus the area it shares with the slot's
+   *  label rows (its top and bottom `room`) as wide as its node's labels are estimated to
+   *  be; between them, beside the node, there is no label. */
   overlap([x0, y0, x1, y1], half, clear, bandWeight) {
     let area = 0;
     for (let i = upperBound(this.bottoms, y0 + EPS); i < this.tops.length && this.tops[i] < y1 - EPS; i++) {
-      const dy = Math.min(y1, this.bottoms[i]) - Math.max(y0, this.tops[i]);
+      const [top, bottom] = [this.tops[i], this.bottoms[i]];
+      const dy = (a, b) => Math.max(0, Math.min(y1, b) - Math.max(y0, a));
       const across = (reach) => Math.max(0, Math.min(x1, this.x + reach) - Math.max(x0, this.x - reach));
-      area += dy * (bandWeight * across(half + clear) + across(Math.max(half, this.reach[i]) + clear));
+      const rows = dy(top, Math.min(bottom, top + this.room)) + dy(Math.max(top, bottom - this.room), bottom);
+      area += bandWeight * dy(top, bottom) * across(half + clear)
+        + rows * across(Math.max(half, this.reach[i]) + clear)
+        + Math.max(0, dy(top, bottom) - rows) * across(half + clear);
     }
     return area;
   }
@@ -461,7 +503,7 @@ export function layoutGraph(graph, options = {}) {
   const inEdges = graph.edges || [];
   const result = {
     width: 2 * o.margin, height: 2 * o.margin, mode: "quality", layers: 0, dummies: 0, threaded: 0,
-    nodes: new Map(), edges: new Map(),
+    nodes: new Map(), edges: new Map(), blocks: new Map(),
   };
   if (inNodes.length === 0 && inEdges.length === 0) return result;
 
@@ -473,9 +515,8 @@ export function layoutGraph(graph, options = {}) {
     const s = { ...defaultSize(node, o), ...(o.nodeSize ? o.nodeSize(node) : {}) };
     if (!(s.width > 0 && s.height > 0)) throw new Error(`bad size for node ${node.id}`);
     sizes.set(node.id, s);
-    columnWidth = Math.max(columnWidth, s.width);
+    columnWidth = Math.max(columnWidth, bandOf(s));
   }
-  const half = columnWidth / 2;
 
   // Input ports per node: its inputs, or more if an edge's index says so.
   const ports = new Map();
@@ -539,12 +580,77 @@ export function layoutGraph(graph, options = {}) {
     for (const dn of graph2.nodes()) dn.y = layerIndex.get(dn.data);
     return height;
   };
-  const op = (o.operator || sugiyamaFor(mode))
+  let op = (o.operator || sugiyamaFor(mode))
     .layering(fixedLayering)
     .nodeSize((dn) => [sizes.get(dn.data).height + 2 * o.labelRoom, columnWidth])
     .gap([o.nodeGap, o.layerGap]);
+  // Composite blocks: members kept together in every column, and every block's frame (its
+  // members' slots, padded, with a strip for its name on top) kept clear of other nodes.
+  const blockOf = new Map();
+  for (const node of inNodes) if (node.block && node.block.id != null) blockOf.set(node.id, node.block.id);
+  if (blockOf.size) {
+    const memberOf = (v) => {
+      if (v.data.role === "node") return blockOf.get(v.data.node.data);
+      const b = blockOf.get(v.data.link.source.data);
+      return b !== undefined && b === blockOf.get(v.data.link.target.data) ? b : undefined;
+    };
+    const halfOf = (v) => (v.data.role === "node"
+      ? sizes.get(v.data.node.data).height / 2 + o.labelRoom : 0);
+    const decross = op.decross();
+    const coord = op.coord();
+    op = op.decross((layers) => {
+      decross(layers);
+      groupBlocks(layers, memberOf);
+    }).coord((layers, sep) => {
+      const w = coord(layers, sep);
+      return separateBlocks(layers, w, memberOf, halfOf, o.nodeGap,
+        o.blockPad + o.blockLabelHeight, o.blockPad);
+    });
+  }
   const dims = op(g);
 
+  // Gaps widened where wire labels found no free spot (see Wire labels): the layer
+  // coordinates d3-dag gave, stretched piecewise linearly between the columns.
+  const layer0 = new Map([...dnodes.values()].map((dn) => [dn, dn.y]));
+  const points0 = new Map(pairList.filter((p) => p.link).map((p) => [p, p.link.points.map((q) => [...q])]));
+  const cols0 = [...new Set(layer0.values())].sort((a, b) => a - b);
+  // Every column as wide as its own widest node (d3-dag spaced them all by the widest of
+  // the graph): a gap starts as narrow as layerGap between the two columns' edges.
+  const half0 = new Map(cols0.map((x) => [x, 0]));
+  for (const node of inNodes) {
+    const x = layer0.get(dnodes.get(node.id));
+    half0.set(x, Math.max(half0.get(x), bandOf(sizes.get(node.id)) / 2));
+  }
+  // extra[c]: px added to the gap after column c (negative: taken away)
+  const extra = cols0.map((x, c) => (c + 1 < cols0.length ? half0.get(x) + half0.get(cols0[c + 1]) - columnWidth : 0));
+  const rounds = 2 * inNodes.length <= o.qualityLimit ? o.gapRounds : 0;
+  for (let round = 0; ; round++) {
+    const stretch = (x) => {
+      let add = 0;
+      for (let c = 0; c + 1 < cols0.length && x > cols0[c]; c++) {
+        add += extra[c] * Math.min(1, (x - cols0[c]) / (cols0[c + 1] - cols0[c]));
+      }
+      return x + add;
+    };
+    for (const [dn, y] of layer0) dn.y = stretch(y);
+    for (const [p, pts] of points0) p.link.points = pts.map(([x, y]) => [x, stretch(y)]);
+    result.nodes = new Map();
+    result.edges = new Map();
+    result.blocks = new Map();
+    result.threaded = 0;
+    const crowded = place();
+    result.width = dims.height + extra.reduce((a, b) => a + b, 0) + 2 * o.margin;
+    if (!crowded.size || round >= rounds) break;
+    for (const c of crowded) extra[c] += o.gapStep;
+  }
+  result.mode = mode;
+  result.dummies = dummies;
+  result.height = dims.width + 2 * o.margin;
+  return result;
+
+  /** Steps 3 (from d3-dag's coordinates) to 5; returns the gaps whose wire labels found
+   *  no free spot (column indexes: the gap after that column). */
+  function place() {
   // Columns: the distinct layer coordinates of the real nodes.
   const colXs = [...new Set([...dnodes.values()].map((dn) => dn.y))].sort((a, b) => a - b);
   const colOf = new Map(colXs.map((x, i) => [x, i]));
@@ -566,7 +672,13 @@ export function layoutGraph(graph, options = {}) {
     const slotHalf = s.height / 2 + o.labelRoom;
     slotsByCol[n.layer].push([n.y - slotHalf, n.y + slotHalf, nodeLabelWidth(node, o) / 2]);
   }
-  const columns = colXs.map((x, i) => new Column(x + o.margin, slotsByCol[i], o.nodeGap / 2));
+  const colHalf = colXs.map(() => 0);
+  for (const node of inNodes) {
+    const c = nodes.get(node.id).layer;
+    colHalf[c] = Math.max(colHalf[c], bandOf(sizes.get(node.id)) / 2);
+  }
+  const columns = colXs.map((x, i) => new Column(x + o.margin, slotsByCol[i], o.nodeGap / 2, colHalf[i], o.labelRoom));
+  const halfOf = (n) => columns[n.layer].half;
 
   // 4. Edges: the height each edge enters the gap before its target at (its last dummy
   // node; if threaded, its line routed here towards the target's centre; else its source),
@@ -582,12 +694,13 @@ export function layoutGraph(graph, options = {}) {
     if (pair.link && pair.link.points.length > 2) {
       y = pair.link.points[pair.link.points.length - 2][0] + o.margin;
     } else if (!pair.link) {
-      const trial = [[src.x + half + stub, src.y]];
-      const tx = tgt.x - half - stub;
-      threadEdge(trial, columns, src.layer + 1, tgt.layer, tx, tgt.y, half, stub);
+      const trial = [[src.x + halfOf(src) + stub, src.y]];
+      const tx = tgt.x - halfOf(tgt) - stub;
+      threadEdge(trial, columns, src.layer + 1, tgt.layer, tx, tgt.y, stub);
       // The straight line from the last bend, where it leaves the previous column's run.
       const [cx, cy] = trial[trial.length - 1];
-      const xa = tgt.x - half - o.layerGap + stub;
+      const before = columns[tgt.layer - 1];
+      const xa = before.x + before.half + stub;
       y = cy + ((tgt.y - cy) * Math.max(0, xa - cx)) / (tx - cx);
     }
     arrival.set(e, y);
@@ -606,7 +719,7 @@ export function layoutGraph(graph, options = {}) {
     // Leave from the centre of the source's right side, straight on a little way into the
     // gap (a curve that turned at the column's edge would graze the boxes below or above).
     pushPoint(points, src.x + src.width / 2, src.y);
-    pushPoint(points, src.x + half + stub, src.y);
+    pushPoint(points, src.x + halfOf(src) + stub, src.y);
     if (pair.link) {
       // One run across each column the edge crosses, at the dummy node's height (none in a
       // layer without nodes: nothing to avoid there).
@@ -614,16 +727,16 @@ export function layoutGraph(graph, options = {}) {
       for (let i = 1; i < lp.length - 1; i++) {
         const x = lp[i][1] + o.margin;
         const y = lp[i][0] + o.margin;
-        const h = colOf.has(lp[i][1]) ? half + stub : 0;
+        const h = colOf.has(lp[i][1]) ? columns[colOf.get(lp[i][1])].half + stub : 0;
         pushPoint(points, x - h, y);
         pushPoint(points, x + h, y);
       }
     } else {
-      threadEdge(points, columns, src.layer + 1, tgt.layer, tgt.x - half - stub, py, half, stub);
+      threadEdge(points, columns, src.layer + 1, tgt.layer, tgt.x - halfOf(tgt) - stub, py, stub);
       result.threaded++;
     }
     // Enter at the port's height a little before the target's column, then its left side.
-    pushPoint(points, tgt.x - half - stub, py);
+    pushPoint(points, tgt.x - halfOf(tgt) - stub, py);
     pushPoint(points, leftSideAt(tgt, py), py);
     if (points.length < 2) points.push([...points[0]]);
     routes.push(points);
@@ -641,12 +754,14 @@ export function layoutGraph(graph, options = {}) {
     // The text graph-view draws on the wire: the source's shape on a tensor wire, else the
     // gradient number.
     const chars = shapeOf(e).length ? formatShape(shapeOf(e)).length : o.edgeLabelChars;
-    const w = (chars * o.edgeLabelCharWidth) / 2 + 1;
+    const w = (o.edgeLabelWidth ? o.edgeLabelWidth(e) : chars * o.edgeLabelCharWidth) / 2 + 1;
     return [x - w, y - o.edgeLabelLift - o.edgeLabelHeight, x + w, y - o.edgeLabelLift];
   };
+  // Block frames and their name labels (placed first: wire labels avoid them).
+  placeBlocks(result, inNodes, blockOf, routes, halfOf, o).forEach((b) => placed.add(b));
   // Columns a label box may meet: the band of a column, widened by the widest node label.
-  let reach = half;
-  for (const col of columns) for (const r of col.reach) reach = Math.max(reach, r);
+  let reach = 0;
+  for (const col of columns) reach = Math.max(reach, col.half, ...col.reach);
   reach += o.edgeLabelClear;
   const colLefts = columns.map((c) => c.x - reach);
   // How much a label box would cover of the slots (with their labels as estimated) and of
@@ -655,11 +770,13 @@ export function layoutGraph(graph, options = {}) {
     let area = placed.overlap(b);
     for (let c = Math.max(0, upperBound(colLefts, b[2]) - 1); c >= 0; c--) {
       if (columns[c].x + reach <= b[0]) break;
-      area += columns[c].overlap(b, half, o.edgeLabelClear, 4);
+      area += columns[c].overlap(b, columns[c].half, o.edgeLabelClear, 4);
     }
     return area;
   };
   const anchors = new Map();
+  const boxOf = new Map();   // edge -> its label box in `placed`
+  const shared = new Set();  // edges whose label spot another edge follows (x*x)
   const pairAnchor = new Map();  // pair -> the anchor of its first edge
   for (const tensor of [true, false]) {
     inEdges.forEach((e, i) => {
@@ -668,7 +785,7 @@ export function layoutGraph(graph, options = {}) {
       const first = pairAnchor.get(pair);
       const tgt = nodes.get(e.target);
       const entry = routes[i][routes[i].length - 2];
-      if (first && first.at[0] > tgt.x - half - o.layerGap && first.at[0] < entry[0] - 1) {
+      if (first && first.at[0] > tgt.x - halfOf(tgt) - o.layerGap && first.at[0] < entry[0] - 1) {
         // x*x: the second wire follows the first up to its label, in the last gap, and
         // turns to its own port from there; one label, drawn twice in the same place.
         const route = routes[first.index].slice(0, first.seg + 1);
@@ -677,13 +794,34 @@ export function layoutGraph(graph, options = {}) {
         route.push(entry, routes[i][routes[i].length - 1]);
         routes[i] = route;
         anchors.set(e, { at: first.at, seg });
+        shared.add(inEdges[first.index]);
         return;
       }
       const anchor = placeLabel(routes[i], (p) => covered(labelBox(e, p)), o.edgeLabelStep,
         o.edgeLabelTries);
-      if (tensor) placed.add(labelBox(e, anchor.at));
+      boxOf.set(e, labelBox(e, anchor.at));
+      placed.add(boxOf.get(e));
       anchors.set(e, anchor);
       if (!first) pairAnchor.set(pair, { ...anchor, index: i });
+    });
+  }
+  // Repair: a label that found no free spot is placed again, now that the labels placed
+  // after it are known (twice over, so that of two labels in each other's way the one with
+  // more room moves).
+  const ownArea = (b) => (b[2] - b[0]) * (b[3] - b[1]);
+  const crowdedBy = (e) => {
+    const b = labelBox(e, anchors.get(e).at);
+    return placed.overlap(b) > ownArea(b) + EPS;
+  };
+  for (let pass = 0; pass < 2; pass++) {
+    inEdges.forEach((e, i) => {
+      if (shared.has(e) || !anchors.has(e) || !crowdedBy(e)) return;
+      if (!boxOf.has(e) || !placed.remove(boxOf.get(e))) return;
+      const anchor = placeLabel(routes[i], (p) => covered(labelBox(e, p)), o.edgeLabelStep,
+        o.edgeLabelTries);
+      anchors.set(e, anchor);
+      boxOf.set(e, labelBox(e, anchor.at));
+      placed.add(boxOf.get(e));
     });
   }
   inEdges.forEach((e, i) => {
@@ -694,12 +832,172 @@ export function layoutGraph(graph, options = {}) {
     });
   });
 
-  result.mode = mode;
-  result.dummies = dummies;
   result.layers = colXs.length;
-  result.width = dims.height + 2 * o.margin;
-  result.height = dims.width + 2 * o.margin;
-  return result;
+  // Crowded gaps: a wire label on another label, or on a node's slot (a long "name = value"
+  // reaches into the gap beside its node).
+  const crowded = new Set();
+  const onSomething = (e) => {
+    const b = labelBox(e, anchors.get(e).at);
+    if (placed.overlap(b) > ownArea(b) + EPS) return true;
+    // The slots themselves (no clearance): a label merely close to a node is fine.
+    return columns.some((col) => col.overlap(b, col.half, 0, 1) > EPS);
+  };
+  for (const e of inEdges) {
+    if (onSomething(e)) {
+      const c = upperBound(columns.map((col) => col.x), anchors.get(e).at[0]) - 1;
+      if (c >= 0 && c + 1 < columns.length) crowded.add(c);
+    }
+  }
+  return crowded;
+  }
+}
+
+/**
+ * Blocks together (a decross post-pass): in every layer the members of one block (its
+ * nodes, and the dummy nodes of wires between two of them) become contiguous, at the mean
+ * of their positions; the others keep their order. Stable, so deterministic.
+ */
+function groupBlocks(layers, memberOf) {
+  for (const layer of layers) {
+    const at = new Map();  // block -> [sum of indexes, count]
+    layer.forEach((v, i) => {
+      const b = memberOf(v);
+      if (b === undefined) return;
+      const a = at.get(b) || [0, 0];
+      at.set(b, [a[0] + i, a[1] + 1]);
+    });
+    if (!at.size) continue;
+    const keyed = layer.map((v, i) => {
+      const b = memberOf(v);
+      return b === undefined ? [i, 0, i, v] : [at.get(b)[0] / at.get(b)[1], 1, i, v];
+    });
+    keyed.sort((p, q) => p[0] - q[0] || p[1] - q[1] || p[2] - q[2]);
+    keyed.forEach((k, i) => { layer[i] = k[3]; });
+  }
+}
+
+/**
+ * Frames apart (a coord post-pass, d3-dag's x being our y): every block moves as one item
+ * whose extent is its frame (its members' slots, `top` more above, `bottom` more below);
+ * every other (dummy) node is an item of its own. Items that follow each other in a layer
+ * must stay `gap` apart; each item is pushed down (never up) by the least that makes every
+ * such pair fit (longest paths), so the order and the separations d3-dag chose are kept.
+ * If two blocks are in opposite orders in two layers no frames can fit: nothing moves.
+ * Returns the new extent (d3-dag's width).
+ */
+function separateBlocks(layers, width, memberOf, halfOf, gap, top, bottom) {
+  const item = new Map();      // sugi node -> item (the block id, or the node itself)
+  const ext = new Map();       // item -> [top, bottom]
+  for (const layer of layers) {
+    for (const v of layer) {
+      const b = memberOf(v);
+      const it = b === undefined ? v : `block ${b}`;
+      item.set(v, it);
+      const h = halfOf(v);
+      const [t, btm] = b === undefined ? [h, h] : [h + top, h + bottom];
+      const e = ext.get(it) || [Infinity, -Infinity];
+      ext.set(it, [Math.min(e[0], v.x - t), Math.max(e[1], v.x + btm)]);
+    }
+  }
+  const next = new Map([...ext.keys()].map((it) => [it, []]));
+  const indeg = new Map([...ext.keys()].map((it) => [it, 0]));
+  for (const layer of layers) {
+    let prev;
+    for (const v of layer) {
+      const it = item.get(v);
+      if (prev !== undefined && it !== prev) {
+        next.get(prev).push(it);
+        indeg.set(it, indeg.get(it) + 1);
+      }
+      prev = it;
+    }
+  }
+  const order = [...ext.keys()].filter((it) => indeg.get(it) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const q of next.get(order[i])) {
+      indeg.set(q, indeg.get(q) - 1);
+      if (indeg.get(q) === 0) order.push(q);
+    }
+  }
+  if (order.length !== ext.size) return width;
+  const shift = new Map([...ext.keys()].map((it) => [it, 0]));
+  for (const p of order) {
+    const bottomP = ext.get(p)[1] + shift.get(p);
+    for (const q of next.get(p)) {
+      shift.set(q, Math.max(shift.get(q), bottomP + gap - ext.get(q)[0]));
+    }
+  }
+  let lo = 0;
+  let hi = width;
+  for (const [it, [t, b]] of ext) {
+    lo = Math.min(lo, t + shift.get(it));
+    hi = Math.max(hi, b + shift.get(it));
+  }
+  for (const layer of layers) for (const v of layer) v.x += shift.get(item.get(v)) - lo;
+  return hi - lo;
+}
+
+/**
+ * Each block's frame and the spot of its name (result.blocks), from its members' slots:
+ * `blockPad` around them (less beside them if the gap between columns is narrow, so frames
+ * in neighbouring columns never meet) and a `blockLabelHeight` strip on top, where the name
+ * goes: left-aligned, moved right along the strip (`edgeLabelStep` at a time) while wires
+ * cross it, to where the fewest do (the leftmost of those). The frames are clear of other
+ * nodes' slots (separateBlocks). Returns the name labels' boxes.
+ */
+function placeBlocks(result, inNodes, blockOf, routes, halfOf, o) {
+  const members = new Map();
+  for (const node of inNodes) {
+    const b = blockOf.get(node.id);
+    if (b === undefined) continue;
+    if (!members.has(b)) members.set(b, { op: node.block.op, nodes: [] });
+    members.get(b).nodes.push(result.nodes.get(node.id));
+  }
+  const padX = Math.max(0, Math.min(o.blockPad, o.layerGap / 2 - 2));
+  const boxes = [];
+  for (const [id, { op, nodes }] of members) {
+    const x0 = Math.min(...nodes.map((n) => n.x - halfOf(n))) - padX;
+    const x1 = Math.max(...nodes.map((n) => n.x + halfOf(n))) + padX;
+    const y0 = Math.min(...nodes.map((n) => n.y - n.height / 2 - o.labelRoom)) - o.blockPad
+      - o.blockLabelHeight;
+    const y1 = Math.max(...nodes.map((n) => n.y + n.height / 2 + o.labelRoom)) + o.blockPad;
+    const w = o.blockLabelWidth ? o.blockLabelWidth(op) : String(op).length * o.blockLabelCharWidth;
+    const ly = y0 + o.blockLabelHeight - 3;
+    const boxAt = (lx) => [lx, ly - 11, lx + w, ly + 3];
+    let best = x0 + 6;
+    let least = Infinity;
+    for (let lx = x0 + 6; lx + w <= x1 - 6 + EPS || lx === x0 + 6; lx += o.edgeLabelStep) {
+      const b = boxAt(lx);
+      let crossings = 0;
+      for (const pts of routes) {
+        for (let i = 1; i < pts.length; i++) if (segmentMeetsBox(pts[i - 1], pts[i], b)) crossings++;
+      }
+      if (crossings < least) [best, least] = [lx, crossings];
+      if (least === 0) break;
+    }
+    result.blocks.set(id, { x0, y0, x1, y1, label: [best, ly], op });
+    boxes.push(boxAt(best));
+  }
+  return boxes;
+}
+
+/** Does the segment p-q meet the box [x0, y0, x1, y1] (Liang-Barsky)? */
+function segmentMeetsBox([px, py], [qx, qy], [x0, y0, x1, y1]) {
+  let t0 = 0;
+  let t1 = 1;
+  const dx = qx - px;
+  const dy = qy - py;
+  for (const [p, q] of [[-dx, px - x0], [dx, x1 - px], [-dy, py - y0], [dy, y1 - py]]) {
+    if (Math.abs(p) < 1e-12) {
+      if (q < 0) return false;
+    } else {
+      const t = q / p;
+      if (p < 0) t0 = Math.max(t0, t);
+      else t1 = Math.min(t1, t);
+      if (t0 > t1) return false;
+    }
+  }
+  return true;
 }
 
 /**
@@ -709,13 +1007,13 @@ export function layoutGraph(graph, options = {}) {
  * not, it bends at the end of the previous gap and crosses that column horizontally (`stub`
  * beyond it on both sides) at the nearest free height.
  */
-function threadEdge(points, columns, first, last, tx, ty, half, stub) {
+function threadEdge(points, columns, first, last, tx, ty, stub) {
   let [cx, cy] = points[points.length - 1];
   const lineY = (x) => cy + ((ty - cy) * (x - cx)) / (tx - cx);
   for (let c = first; c < last; c++) {
     const col = columns[c];
-    const x0 = col.x - half;
-    const x1 = col.x + half;
+    const x0 = col.x - col.half;
+    const x1 = col.x + col.half;
     const y0 = lineY(x0);
     const y1 = lineY(x1);
     if (col.isFree(Math.min(y0, y1), Math.max(y0, y1))) continue;
@@ -723,7 +1021,7 @@ function threadEdge(points, columns, first, last, tx, ty, half, stub) {
     // Bend where the line leaves the previous column's run (or the gap's start): up to
     // there the line was checked.
     const prev = columns[c - 1];
-    const bx = Math.max(cx, prev.x + half + stub);
+    const bx = Math.max(cx, prev.x + prev.half + stub);
     pushPoint(points, bx, lineY(bx));
     pushPoint(points, x0 - stub, ys);
     pushPoint(points, x1 + stub, ys);
@@ -777,6 +1075,20 @@ class LabelGrid {
       if (!this.cells.has(key)) this.cells.set(key, []);
       this.cells.get(key).push(box);
     }
+  }
+
+  /** Take out a box added before (the same array); false if it is not there. */
+  remove(box) {
+    let found = false;
+    for (const key of this.keys(box)) {
+      const list = this.cells.get(key) || [];
+      const i = list.indexOf(box);
+      if (i >= 0) {
+        list.splice(i, 1);
+        found = true;
+      }
+    }
+    return found;
   }
 
   /** The area `box` shares with the boxes added (a box in several cells counts once). */

@@ -27,6 +27,10 @@ export function initialState() {
     speed: 1, // steps per BASE_DELAY_MS while playing
     response: null, // the last successful /api/graph response (exported as JSON)
     graph: null, // what the page shows of it (without constants' steps unless asked)
+    groups: [], // its named stages and composite blocks (js/collapse.js groupsOf)
+    closed: new Set(), // the groups drawn as one box (a big graph opens with some closed)
+    shown: null, // the graph as drawn: collapse(graph, closed) with its owner maps
+    entry: [0, 0], // the entry of a tensor step's gradient the chain rule works out
     request: null, // the request that produced it
     k: 0,
     playing: false,

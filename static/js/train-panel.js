@@ -41,8 +41,8 @@ export * from "./train-model.js";
 const LIVE_APPLY_MS = 500; // while a long run streams, the graph follows at most this often
 
 export class TrainPanel {
-  constructor(root, { getProblem, applyParams, t }) {
-    Object.assign(this, { root, getProblem, t });
+  constructor(root, { getProblem, applyParams, t, onParams = () => {} }) {
+    Object.assign(this, { root, getProblem, t, onParams });
     this.pageApply = applyParams;
     this.applied = new Map(); // name -> the value the panel last wrote into the page
     this.variables = [];
@@ -506,9 +506,11 @@ export class TrainPanel {
       if (checked) this.selected.add(name); else this.selected.delete(name);
       this.renderProblemHints();
       this.renderScaleOptions();
+      this.onParams(this.params());
     });
     this.renderProblemHints();
     this.renderScaleOptions();
+    this.onParams(this.params());
   }
 
   renderProblemHints() {

@@ -224,7 +224,7 @@ class App:
 
     def blur(self):
         """Click a neutral spot (the page title), so keys go to the document."""
-        self.page.locator(".brand h1").click()
+        self.page.locator("h1.brand").click()
 
     # ------------------------------------------------------------------ reading
 

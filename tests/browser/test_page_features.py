@@ -62,6 +62,9 @@ def test_every_preset_runs(app):
         where = f"preset {preset['value']!r}"
         expect(app.error_el).to_have_text("")
         expect(app.expression).to_have_value(graph["expression"])
+        if app.page.locator(".node.collapsed").count():  # a big graph opens with boxes
+            app.testid("group-toggle").click()
+            expect(app.page.locator(".node.collapsed")).to_have_count(0)
         nodes = app.nodes()
         assert len(nodes) == len(graph["nodes"]) > 0, where
         assert [nd["id"] for nd in nodes] == [nd["id"] for nd in graph["nodes"]], where
@@ -160,6 +163,25 @@ def test_export_svg(app, tmp_path):
     assert [el.get("data-node-id") for el in nodes] == [nd["id"] for nd in page_nodes]
     labels = "".join(root.itertext())
     assert f"{MINUS}12" in labels and f"{MINUS}4" in labels  # the values and gradients shown
+
+    # A tensor preset: the heatmaps' cells, numbers and frames are styled in the file too
+    # (it has no page CSS): every drawn class the page's CSS styles has a rule in its <style>.
+    app.choose_example("matmul-gradients")
+    app.blur()
+    app.key("End")
+    with app.page.expect_download() as info:
+        app.page.locator("#export-svg").click()
+    info.value.save_as(path)
+    root = ET.parse(path).getroot()
+    style = "".join(el.text or "" for el in root.iter(f"{SVG_NS}style"))
+    drawn = {c for el in root.iter() for c in (el.get("class") or "").split()}
+    assert {"heat-num", "cell", "heat-frame", "grd-mark"} <= drawn, drawn
+    page_styled = set(app.page.evaluate("""() => [...document.styleSheets]
+        .filter((sheet) => sheet.href?.includes('/static/style.css'))
+        .flatMap((sheet) => [...sheet.cssRules].map((rule) => rule.selectorText ?? ''))
+        .flatMap((selector) => [...selector.matchAll(/\\.([\\w-]+)/g)].map((m) => m[1]))"""))
+    unstyled = sorted(c for c in drawn & page_styled if f".{c}" not in style)
+    assert not unstyled, f"classes without a rule in the exported SVG: {unstyled}"
 
 
 def test_export_png_and_json(app, tmp_path):

@@ -49,11 +49,11 @@ def load_preset(app) -> dict:
 
 
 def shot_card(app, path: Path):
-    """Screenshot the training card whole: on wide screens the side column scrolls inside
+    """Screenshot the training card whole: on wide screens the left column scrolls inside
     a window-high page, so the window grows to the column's height for the shot."""
     size = app.page.viewport_size
     need = app.page.evaluate("""() => {
-        const side = document.querySelector('.side');
+        const side = document.querySelector('.left');
         return Math.ceil(side.getBoundingClientRect().top + side.scrollHeight + 40); }""")
     if need > size["height"]:
         app.page.set_viewport_size({"width": size["width"], "height": need})

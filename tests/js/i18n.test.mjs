@@ -11,10 +11,10 @@ timeline.reset timeline.end timeline.jump_forward timeline.jump_backward timelin
 timeline.scrub timeline.counter graph.label phase.start phase.forward phase.backward phase.end chain.title
 chain.idle gradcheck.title gradcheck.run gradcheck.variable gradcheck.backprop gradcheck.numeric
 gradcheck.rel_error gradcheck.cost gradcheck.pass gradcheck.fail gradcheck.sampled lang.toggle
-theme.toggle theme.light theme.dark share.button share.copied share.invalid share.too_long export.svg export.png export.json
-zoom.fit zoom.in zoom.out precision.label error.network error.server warnings.title node.value
+theme.toggle theme.light theme.dark share.button share.copied share.invalid share.too_long export.svg export.png export.json export.label
+zoom.fit zoom.in zoom.out groups.open_all groups.close_all groups.box precision.label error.network error.server warnings.title node.value
 node.grad node.local node.shape node.kind.variable node.kind.constant node.kind.op fork.title
-fork.sum legend.positive legend.negative legend.value_above legend.grad_below panel.ops heat.caption
+fork.sum legend.positive legend.negative legend.value_above legend.grad_below legend.param legend.data panel.ops heat.caption
 footer.tutorial loading`.split(/\s+/);
 
 test("both languages have exactly the same keys", () => {

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { layoutGraph, LAYOUT_DEFAULTS } from "../../static/js/layout.js";
+import { layoutOptions } from "../../static/js/node-sizes.js";
 import { mulberry32 } from "./prng.mjs";
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
@@ -538,4 +539,105 @@ test("x*x on a tensor: both wires share one label spot and split after it to the
   assert.deepEqual(upTo(e0.points, e0.label).filter((p) => p[1] === e0.points[0][1]).at(-1),
     upTo(e1.points, e1.label).filter((p) => p[1] === e1.points[0][1]).at(-1));
   assert.notEqual(e0.points.at(-1)[1], e1.points.at(-1)[1], "own ports");
+});
+
+// ---------------------------------------------------------------- presets: blocks, all labels
+
+// fixtures/presets.json: every preset of app/examples.py as POST /api/graph answers it, as it
+// comes and with expand ("id+expand"), structure only (scripts/make_fixtures.py), laid out
+// with the page's own options (node-sizes.js).
+const PRESETS = JSON.parse(fs.readFileSync(path.join(FIXTURES, "presets.json"), "utf8")).graphs;
+
+/** Problems of a preset's layout: blocks apart and whole, every label (all wire labels and
+ *  block names at once, as at the timeline's end) off the others and off every slot. */
+export function presetProblems(g, L, labelRoom) {
+  const problems = [];
+  const slot = (id) => {
+    const n = L.nodes.get(id);
+    return [n.x - n.width / 2, n.y - n.height / 2 - labelRoom, n.x + n.width / 2, n.y + n.height / 2 + labelRoom];
+  };
+  // Block members contiguous in their columns.
+  const columns = new Map();
+  for (const n of g.nodes) {
+    const k = L.nodes.get(n.id).layer;
+    if (!columns.has(k)) columns.set(k, []);
+    columns.get(k).push(n);
+  }
+  for (const [k, ns] of columns) {
+    const seq = ns.sort((a, b) => L.nodes.get(a.id).y - L.nodes.get(b.id).y).map((n) => n.block?.id ?? null);
+    const seen = new Set();
+    seq.forEach((b, i) => {
+      if (b === null || seq[i - 1] === b) return;
+      if (seen.has(b)) problems.push(`block ${b} split in column ${k}`);
+      seen.add(b);
+    });
+  }
+  // Frames: around their members' slots, clear of every other slot and frame.
+  const blockIds = new Set(g.nodes.filter((n) => n.block).map((n) => n.block.id));
+  if (L.blocks.size !== blockIds.size) problems.push(`${L.blocks.size} frames for ${blockIds.size} blocks`);
+  const frames = [...L.blocks].map(([id, b]) => [id, [b.x0, b.y0, b.x1, b.y1]]);
+  for (const [id, fr] of frames) {
+    for (const n of g.nodes) {
+      const s = slot(n.id);
+      if (n.block?.id === id) {
+        if (!(s[0] >= fr[0] - EPS && s[1] >= fr[1] - EPS && s[2] <= fr[2] + EPS && s[3] <= fr[3] + EPS)) {
+          problems.push(`frame of block ${id} misses its node ${n.id}`);
+        }
+      } else if (overlap(fr, s)) problems.push(`frame of block ${id} over node ${n.id}`);
+    }
+    for (const [other, fr2] of frames) if (other > id && overlap(fr, fr2)) problems.push(`frames ${id}, ${other} meet`);
+  }
+  // Labels: every wire's (estimated from its characters), every block's name.
+  const labels = [];
+  for (const e of g.edges) {
+    const box = labelBoxOf(g, L.edges.get(e.id));
+    // x*x: one spot, its text drawn twice in one place.
+    if (!labels.some((l) => l.box.every((v, i) => Math.abs(v - box[i]) < EPS))) labels.push({ what: `edge ${e.id}`, box });
+  }
+  for (const [id, b] of L.blocks) {
+    assert.equal(b.op, g.nodes.find((n) => n.block?.id === id).block.op);
+    const w = b.op.length * 11 * 0.6;
+    labels.push({ what: `block ${id} name`, box: [b.label[0], b.label[1] - 11, b.label[0] + w, b.label[1] + 3] });
+    if (!overlap(labels.at(-1).box, [b.x0, b.y0, b.x1, b.y1])) problems.push(`block ${id} name off its frame`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    for (let j = i + 1; j < labels.length; j++) {
+      if (overlap(labels[i].box, labels[j].box)) problems.push(`${labels[i].what} on ${labels[j].what}`);
+    }
+    for (const n of g.nodes) if (overlap(labels[i].box, slot(n.id))) problems.push(`${labels[i].what} on node ${n.id}`);
+  }
+  return problems;
+}
+
+test("every preset: blocks together and framed apart, all wire labels off each other and the nodes", () => {
+  assert.ok(Object.keys(PRESETS).length >= 30);
+  let framed = 0;
+  for (const [name, g] of Object.entries(PRESETS)) {
+    const options = layoutOptions(g);
+    const L = layoutGraph(g, options);
+    checkLayout(g, L, { labelRoom: options.labelRoom ?? LAYOUT_DEFAULTS.labelRoom });
+    const problems = presetProblems(g, L, options.labelRoom ?? LAYOUT_DEFAULTS.labelRoom);
+    assert.deepEqual(problems, [], name);
+    framed += L.blocks.size;
+  }
+  assert.ok(framed >= 10, `${framed} block frames`);
+});
+
+test("the preset checks find problems: blocks interleaved, frames moved, labels on labels", () => {
+  const g = PRESETS["input-scaling+expand"];
+  const L = layoutGraph(g);
+  assert.equal(L.blocks.size, 2);
+  assert.deepEqual(presetProblems(g, L, LAYOUT_DEFAULTS.labelRoom), []);
+  // One sigmoid's frame moved over the other's nodes.
+  const [a, b] = [...L.blocks.values()];
+  const moved = { ...L, blocks: new Map([[1, a], [2, { ...b, y0: a.y0, y1: a.y1 }]]) };
+  assert.ok(presetProblems(g, moved, LAYOUT_DEFAULTS.labelRoom).some((p) => p.startsWith("frames")));
+  // Two wire labels nearly at one spot.
+  const edges = new Map(L.edges);
+  const [x, y] = edges.get(5).label;
+  edges.set(0, { ...edges.get(0), label: [x + 10, y + 3] });
+  assert.ok(presetProblems(g, { ...L, edges }, LAYOUT_DEFAULTS.labelRoom).some((p) => p.includes(" on edge ")));
+  // Without grouping (the blocks' ids taken away), frames are not computed at all.
+  const plain = { ...g, nodes: g.nodes.map(({ block, ...n }) => n) };
+  assert.equal(layoutGraph(plain).blocks.size, 0);
 });

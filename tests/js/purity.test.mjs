@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
-const MODULES = ["format", "i18n", "timeline", "chain-rule", "writing", "share", "store", "train-model", "train-rules"];
+const MODULES = ["format", "i18n", "timeline", "chain-rule", "writing", "share", "store", "train-model", "train-rules",
+  "collapse", "node-sizes"];
 const FORBIDDEN = /\b(document|window|globalThis|navigator|localStorage|sessionStorage|location|fetch|XMLHttpRequest|setTimeout|setInterval|requestAnimationFrame|Math\.random|Date\.now|console)\b/;
 
 for (const name of MODULES) {
