@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: install chromium run test bench clean
+.PHONY: install chromium run test bench torch clean
 
 install: $(STAMP)
 
@@ -29,8 +29,18 @@ test: install chromium
 	node --test tests/js/ || status=1; \
 	exit $$status
 
-bench: install
+bench: install torch
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.torch_check --python $(TORCH)/bin/python
+
+# PyTorch (CPU) in a venv of its own, only for checking "Export as PyTorch": it stays out of
+# the app's dependencies. torch_check says "skipped" if it could not be installed.
+TORCH := .venv-torch
+torch:
+	@test -x $(TORCH)/bin/python || $(PY) -m venv $(TORCH)
+	@$(TORCH)/bin/python -c "import torch" 2>/dev/null || \
+	  $(TORCH)/bin/pip install -q torch numpy --index-url https://download.pytorch.org/whl/cpu || \
+	  $(TORCH)/bin/pip install -q torch numpy || true
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TORCH) .pytest_cache .hypothesis

@@ -2,6 +2,7 @@
 
     backprop-viz eval "(x+y)*z" x=-2 y=5 z=-4 [--steps] [--json] [--expand] ...
     backprop-viz gradcheck "(x+y)*z" x=-2 y=5 z=-4
+    backprop-viz eval "x*x + x" x=3 --mistake overwrite_at_forks   (wrong beside right)
     backprop-viz ops
     backprop-viz serve [--host 127.0.0.1] [--port 8000] [--workers N] [--reload]
 
@@ -21,11 +22,13 @@ import unicodedata
 import numpy as np
 from pydantic import ValidationError
 
-from app.api.encoding import dumps, dumps_graph
-from app.engine import OPS, ExpressionError, evaluate, gradcheck
+from app.api.encoding import dumps
+from app.api.jobs import graph_json
+from app.engine import MISTAKES, OPS, ExpressionError, evaluate, gradcheck
 from app.engine.names import is_name
 from app.engine.ops import BINARY, CONSTANTS
 from app.engine.writing import derivative, gate_case, gate_sentence, is_atomic, render
+from app.export_torch import ExportError, to_torch
 from app.settings import get_settings
 
 USAGE_ERROR = 2
@@ -53,6 +56,9 @@ TEXT = {
                      "(write {name}=3 or {name}='[[1, 2], [3, 4]]')",
         "non_finite": "the value of {name} must be finite",
         "no_uvicorn": "uvicorn is not installed",
+        "mistake": "mistake", "right": "right", "right_grad": "right gradient",
+        "right_backprop": "right backprop", "overwritten": "overwritten",
+        "right_local": "right local",
     },
     "ko": {
         "error": "오류", "id": "id", "name": "이름", "op": "연산", "shape": "모양",
@@ -74,6 +80,9 @@ TEXT = {
                      "({name}=3 또는 {name}='[[1, 2], [3, 4]]' 형식)",
         "non_finite": "{name}의 값은 유한한 수여야 합니다",
         "no_uvicorn": "uvicorn이 설치되어 있지 않습니다",
+        "mistake": "실수", "right": "올바른 값", "right_grad": "올바른 기울기",
+        "right_backprop": "올바른 역전파", "overwritten": "덮어씀",
+        "right_local": "올바른 지역 기울기",
     },
 }
 
@@ -246,6 +255,7 @@ def _wrap(text):
 
 
 def node_table(result, precision, text):
+    """One row per node; with a mistake, the right gradient beside the wrong one."""
     rows = []
     for node in result.nodes:
         if node["kind"] == "op":
@@ -257,8 +267,11 @@ def node_table(result, precision, text):
         name = node["name"] or (node["label"] if node["kind"] == "constant" else "")
         rows.append([node["id"], name, op, fmt_shape(node["shape"], text["scalar"]),
                      fmt_value(node["value"], precision), fmt_value(node["grad"], precision)])
-    header = [text[k] for k in ("id", "name", "op", "shape", "value", "grad")]
-    return table(header, rows)
+        if "right_grad" in node:
+            rows[-1].append(fmt_value(node["right_grad"], precision))
+    keys = ("id", "name", "op", "shape", "value", "grad") + (
+        ("right_grad",) if result.mistake else ())
+    return table([text[k] for k in keys], rows)
 
 
 def summary_lines(result, precision, text):
@@ -266,9 +279,19 @@ def summary_lines(result, precision, text):
     lines = [f"{text['output']} {out} = {fmt_value(result.value, precision)}"]
     if result.gradients:
         lines.append(f"{text['gradients']}:")
-    lines += [f"  ∂{out}/∂{name} = {fmt_value(g, precision)}"
+    right = result.right_gradients
+    lines += [f"  ∂{out}/∂{name} = {fmt_value(g, precision)}" + (
+        f"  ({text['right']}: {fmt_value(right[name], precision)})" if result.mistake else "")
               for name, g in result.gradients.items()]
     return lines
+
+
+def mistake_lines(result, lang):
+    """What was replayed: the mistake's title and description, in `lang`."""
+    if result.mistake is None:
+        return []
+    m = MISTAKES[result.mistake["name"]]
+    return [f"{TEXT[lang]['mistake']}: {m.title[lang]}", m.description[lang], ""]
 
 
 def _output_symbol(result):
@@ -310,10 +333,20 @@ def step_lines(result, precision, text, lang):
 
 
 def _edge_line(step, by_id, out, precision, text):
+    """upstream × local = contribution (accumulated); a step where a replayed mistake
+    happened says what the right rule gives (or, at an overwrite, what was thrown away)."""
     source = by_id[step["source"]]
-    lhs = f"∂{out}/∂{_wrap(source['text'])} +="
+    lhs = f"∂{out}/∂{_wrap(source['text'])} {'=' if 'overwritten' in step else '+='}"
     contribution = fmt_value(step["contribution"], precision)
     tail = f"  ({text['accumulated']} {fmt_value(step['accumulated'], precision)})"
+    if "overwritten" in step:
+        tail += f"  [{text['overwritten']} {fmt_value(step['overwritten'], precision)}]"
+    if "right_local" in step:
+        tail += f"  [{text['right_local']} {fmt_value(step['right_local'], precision)}]" \
+            if not isinstance(step["right_local"], str) \
+            else f"  [{text['right_local']} {step['right_local']}]"
+    if "right_contribution" in step:
+        tail += f"  [{text['right']} {fmt_value(step['right_contribution'], precision)}]"
     if isinstance(step["local"], str):  # a tensor edge: the rule and the shapes
         shapes = step["shapes"]
         return (f"{lhs} {step['local']}  [G {fmt_shape(shapes['upstream'], text['scalar'])}"
@@ -333,15 +366,22 @@ def _local_lines(step, by_id, precision, lang):
     lines = []
     inputs = [by_id[i] for i in target["inputs"]]
     if not isinstance(step["local"], str):
-        symbolic = derivative(op, step["index"], [n["text"] for n in inputs], op.label)
-        numeric = derivative(op, step["index"], [fmt_value(n["value"], precision) for n in inputs],
-                             fmt_value(target["value"], precision))
+        texts = [n["text"] for n in inputs]
+        numbers = [fmt_value(n["value"], precision) for n in inputs]
+        if "right_local" in step:  # output_for_input: the input written where y belongs
+            symbolic = render(op.output_derivative[step["index"]], texts, texts[0])
+            numeric = render(op.output_derivative[step["index"]], numbers, numbers[0])
+        else:
+            symbolic = derivative(op, step["index"], texts, op.label)
+            numeric = derivative(op, step["index"], numbers, fmt_value(target["value"], precision))
         local = fmt_value(step["local"], precision)
         lines.append(" = ".join(dict.fromkeys(
             [f"∂{_wrap(target['text'])}/∂{_wrap(source['text'])}", symbolic, numeric, local])))
     broadcast = isinstance(step["local"], str) and \
         step["shapes"]["source"] != step["shapes"]["upstream"]
     case = gate_case(op, step["index"], step["local"], broadcast)
+    if "right_contribution" in step:  # no_broadcast_sum: the sentence says the sum it skipped
+        case = None
     if case:
         other = inputs[1 - step["index"]] if op.arity == 2 else None
         other_text = other and (other["text"] if other["shape"] or other["kind"] == "constant"
@@ -362,11 +402,11 @@ def run_eval(args, lang):
     values = parse_values(args.values)
     output_grad = _output_grad(args)
     result = evaluate(args.expression, values, output_grad=output_grad, expand=args.expand,
-                      limits=settings.limits())
+                      limits=settings.limits(), mistake=args.mistake)
     if args.json:
-        _write(dumps_graph(args.expression, result, settings.max_tensor_elements).decode())
+        _write(graph_json(args.expression, result, settings.max_tensor_elements).decode())
         return 0
-    lines = node_table(result, args.precision, text)
+    lines = [*mistake_lines(result, lang), *node_table(result, args.precision, text)]
     if args.steps:
         lines += ["", *step_lines(result, args.precision, text, lang)]
     lines += ["", *summary_lines(result, args.precision, text)]
@@ -383,12 +423,16 @@ def _output_grad(args):
 # ---------------------------------------------------------------- gradcheck
 
 def gradcheck_lines(report, precision, text):
+    """One row per variable; with a mistake, the right backprop gradient beside the wrong."""
+    wrong = "mistake" in report
     rows = [[name, fmt_value(v["backprop"], precision), fmt_value(v["numeric"], precision),
-             fmt_number(v["max_rel_error"], precision), f"{v['checked']}/{v['elements']}"]
+             fmt_number(v["max_rel_error"], precision), f"{v['checked']}/{v['elements']}",
+             *([fmt_value(v["right_backprop"], precision)] if wrong else [])]
             for name, v in report["variables"].items()]
     header = [text["variable"], text["backprop"], text["numeric"], text["rel_error"],
-              text["checked"]]
-    return [*table(header, rows), "",
+              text["checked"], *([text["right_backprop"]] if wrong else [])]
+    head = [f"{text['mistake']}: {report['mistake']}", ""] if wrong else []
+    return [*head, *table(header, rows), "",
             f"{text['max_rel_error']}: {fmt_number(report['max_rel_error'], precision)}",
             text["cost"].format(evals=report["forward_evals"], eps=report["eps"],
                                 passes=report["backward_passes"])]
@@ -399,11 +443,25 @@ def run_gradcheck(args, lang):
     settings = get_settings()
     values = parse_values(args.values)
     report = gradcheck(args.expression, values, eps=args.eps, output_grad=_output_grad(args),
-                       expand=args.expand, limits=settings.limits())
+                       expand=args.expand, limits=settings.limits(), mistake=args.mistake)
     if args.json:
         _write(dumps(report, settings.max_tensor_elements).decode())
     else:
         _write("\n".join(gradcheck_lines(report, args.precision, text)))
+    return 0
+
+
+# ---------------------------------------------------------------- export
+
+def run_export(args, lang):
+    """Print a runnable PyTorch script of the expression with the same values (app/export_torch.py)."""
+    try:
+        script = to_torch(args.expression, parse_values(args.values), _output_grad(args),
+                          get_settings().limits())
+    except ExportError as error:
+        print(f"{TEXT[lang]['error']}: {error}", file=sys.stderr)
+        return 1
+    sys.stdout.write(script)
     return 0
 
 
@@ -475,6 +533,9 @@ def build_parser():
     expression.add_argument("--precision", type=_precision, default=4, metavar="N",
                             help="significant digits (default 4)")
     expression.add_argument("--json", action="store_true", help="print the API's JSON")
+    expression.add_argument("--mistake", choices=list(MISTAKES), default=None,
+                            help="replay the backward pass with one classic mistake: the "
+                                 "wrong gradients, with the right ones beside them")
 
     parser = argparse.ArgumentParser(
         prog="backprop-viz", description="Backprop Visualizer: see backpropagation.",
@@ -488,6 +549,15 @@ def build_parser():
                              help="backprop vs numeric (central difference) gradients")
     gc.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     gc.set_defaults(run=run_gradcheck)
+    export = commands.add_parser("export", parents=[common],
+                                 help="the same expression as a runnable PyTorch script")
+    export.add_argument("expression", help='e.g. "(x+y)*z"')
+    export.add_argument("values", nargs="*", metavar="NAME=VALUE",
+                        help="a number, or JSON for a tensor: W='[[1,2],[3,4]]'")
+    export.add_argument("--to", choices=("torch",), default="torch", help="the framework (torch)")
+    export.add_argument("--output-grad", metavar="VALUE",
+                        help="seed of the backward pass, a number or JSON (default 1)")
+    export.set_defaults(run=run_export)
     ops = commands.add_parser("ops", parents=[common], help="list functions and operators")
     ops.set_defaults(run=run_ops)
     serve = commands.add_parser("serve", parents=[common], help="start the web app")
@@ -503,7 +573,7 @@ def expression_first(argv, parser):
     """`eval '-x**2' x=3`: argparse takes an argument starting with '-' for an option, so an
     expression that starts with one is moved after a `--` (with the values), and the
     options stay before it. Unchanged when `--` is already there, or for other commands."""
-    if len(argv) < 2 or argv[0] not in ("eval", "gradcheck") or "--" in argv:
+    if len(argv) < 2 or argv[0] not in ("eval", "gradcheck", "export") or "--" in argv:
         return argv
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     takes_value = {}

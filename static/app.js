@@ -16,6 +16,9 @@ import {
 } from "./js/store.js";
 import { keyToAction, prepare, reduceAction, stateAt, withoutConstantSteps } from "./js/timeline.js";
 import { TrainPanel } from "./js/train-panel.js";
+import * as practice from "./js/practice.js";
+import { differences, pairedStep, requestBeside } from "./js/compare.js";
+import { renderExercise, renderScore } from "./js/practice-view.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -32,6 +35,8 @@ const BASE_DELAY_MS = 700; // one step at 1× speed
 const state = initialState();
 
 const view = new GraphView($("graph"), { onHover: showTooltip, onSelect: selectNode });
+// Side by side: the pane beside (each pane whole, however small).
+const beside = new GraphView($("graph2"), { minScale: 0, legendTestid: "heat-legend-beside" });
 const trainPanel = new TrainPanel($("train-panel"), {
   getProblem: () => {
     const { values, error } = valuesOf(state);
@@ -66,6 +71,10 @@ function applyLanguage() {
   $("lang-toggle").textContent = tr("lang.toggle");
   $("expression").placeholder = tr("expr.placeholder");
   renderExamplesMenu();
+  renderMistakeMenu();
+  renderMistake();
+  renderCompareForm();
+  markDifferences();
   renderExplanation();
   renderError();
   renderShareError();
@@ -139,6 +148,10 @@ function onExpressionInput(text) {
   $("output-grad").value = state.outputGrad;
   renderShareError();
   renderExamplesMenu();
+  renderMistakeMenu();
+  renderMistake();
+  renderCompareForm();
+  markDifferences();
   renderExplanation();
   renderError();
   clearTimeout(state.parseTimer);
@@ -224,13 +237,16 @@ async function run({ step = 0 } = {}) {
   renderGradcheck();
   $("details-card").hidden = true;
   state.entry = [0, 0];
+  resetPractice();
   state.groups = boxable(state.graph);
   const { closed, layout } = readableClosing(state.graph, state.groups);
   state.closed = closed;
   drawGraph(layout);
+  renderMistake();
   renderWarnings();
   renderSeedNote();
   setStep(step);
+  if (state.compare.on) await runBeside();
 }
 
 // The groups worth a box: at least two ops inside (`x1000 = 1000 * x1` in a box would hide
@@ -276,6 +292,7 @@ function drawGraph(layout = null) {
   state.shown = collapse(state.graph, state.closed, state.groups);
   view.setGraph(state.shown.graph, layout ?? layoutOf(state.shown.graph));
   view.setParams(trainPanel.params());
+  view.setMistake(state.response?.mistake ?? null);
   renderGroupToggle();
 }
 
@@ -311,6 +328,110 @@ function shownTimeline(tl) {
     else if (shown) activeEdges.add(shown.edge);
   }
   return { ...tl, activeNodes, activeEdges };
+}
+
+// ------------------------------------------------------------------ side by side
+
+// Two panes on one timeline (js/compare.js): the pane beside shows the same expression
+// expanded, one input ×1000, or the learner's own; it steps with the main one, and the
+// variables whose value or gradient differ are marked in both.
+function setCompare(on) {
+  const c = state.compare;
+  c.on = on;
+  $("graph-wrap").classList.toggle("split", on);
+  $("pane-compare").hidden = !on;
+  for (const pane of [$("pane-main"), $("pane-compare")]) {
+    if (on) pane.dataset.testid = "compare-pane"; else delete pane.dataset.testid;
+  }
+  renderCompareForm();
+  // Two half panes show each graph whole, however small.
+  view.minScale = on ? 0 : READABLE_SCALE;
+  view.fit();
+  if (on) runBeside();
+  else view.setDiffers(new Set());
+}
+
+function renderCompareForm() {
+  const c = state.compare;
+  $("compare-mode").value = c.mode;
+  $("compare-mode").options[0].textContent = tr(state.expand ? "compare.collapse" : "compare.expand");
+  const select = $("compare-var");
+  select.hidden = c.mode !== "scale";
+  if (!state.variables.includes(c.name)) {
+    const params = new Set(trainPanel.params());
+    c.name = state.variables.find((v) => !params.has(v)) ?? state.variables[0] ?? null;
+  }
+  select.replaceChildren(...state.variables.map((v) => new Option(`${v} ×1000`, v)));
+  select.value = c.name ?? "";
+  for (const id of ["compare-expression", "compare-values", "compare-run"]) $(id).hidden = c.mode !== "custom";
+  $("compare-expression").placeholder = state.expression;
+  $("compare-values").placeholder = tr("compare.values");
+}
+
+async function runBeside() {
+  const c = state.compare;
+  if (!c.on || !state.request) return;
+  const made = requestBeside(c.mode, state.request,
+    { name: c.name, expression: $("compare-expression").value, valuesText: $("compare-values").value });
+  $("compare-error").textContent = made.error ? tr(made.error) : "";
+  if (made.error) return;
+  const serial = ++c.serial;
+  const result = await api.evaluateGraph(made.request);
+  if (serial !== c.serial || !c.on) return;
+  if (!result.ok) {
+    const error = api.firstError(result);
+    $("compare-error").textContent = error ? (state.lang === "ko" ? error.msg_ko : error.msg) : tr("error.server");
+    return;
+  }
+  c.response = result.data;
+  c.graph = state.showConstants ? result.data : withoutConstantSteps(result.data);
+  beside.setGraph(c.graph, layoutOf(c.graph));
+  markDifferences();
+  renderTimeline();
+}
+
+function markDifferences() {
+  const c = state.compare;
+  if (!c.response || !state.response) return;
+  const { names, output } = differences(state.response, c.response);
+  const ids = (r) => new Set(r.nodes.filter((n) => (n.kind === "variable" && names.includes(n.name))
+    || (output && n.id === r.output)).map((n) => n.id));
+  view.setDiffers(ids(state.response));
+  beside.setDiffers(ids(c.response));
+  const summary = $("compare-summary");
+  summary.textContent = names.length ? tr("compare.differ", { names: names.join(", ") }) : tr("compare.same");
+  summary.classList.toggle("differ", names.length > 0);
+}
+
+// ------------------------------------------------------------------ classic mistakes
+
+// "What if…": the backward pass with one classic mistake, computed by the engine; the card
+// beside the chain rule lists each variable's gradient from this pass and the right one.
+function renderMistakeMenu() {
+  const select = $("mistake");
+  const first = select.options[0];
+  select.replaceChildren(first, ...state.mistakes.map((m) => new Option(m.title[state.lang] ?? m.title.en, m.name)));
+  first.textContent = tr("mistake.none");
+  select.value = state.mistake;
+}
+
+function renderMistake() {
+  const info = state.response?.mistake;
+  const card = $("mistake-card");
+  card.hidden = !info;
+  if (!info) return;
+  const entry = state.mistakes.find((m) => m.name === info.name);
+  $("mistake-title").textContent = entry?.title[state.lang] ?? info.name;
+  $("mistake-description").textContent = entry?.description[state.lang] ?? "";
+  const wrong = new Set(info.wrong_nodes);
+  const table = $("mistake-table");
+  table.replaceChildren(row([tr("mistake.variable"), tr("mistake.wrong"), tr("mistake.right")], true));
+  for (const node of state.response.nodes.filter((n) => n.kind === "variable")) {
+    const cells = [node.name, formatValue(node.grad, state.digits), formatValue(info.right_gradients[node.name], state.digits)];
+    const tr_ = row(cells);
+    if (wrong.has(node.id)) tr_.className = "fail";
+    table.append(tr_);
+  }
 }
 
 function setError(error) {
@@ -419,22 +540,33 @@ function renderTimeline() {
   }
   const tl = stateAt(graph, state.k);
   $("phase").textContent = tr(`phase.${tl.phase}`);
-  view.update(shownTimeline(tl), { digits: state.digits });
+  const question = practiceQuestion();
+  const hidden = question && !state.practice.answers.has(question.k);
+  // An unanswered question: the graph stops just before the step (its number not shown),
+  // with the step's wire and nodes lit.
+  const drawn = hidden ? { ...stateAt(graph, state.k - 1), activeNodes: tl.activeNodes,
+    activeEdges: tl.activeEdges, current: null } : tl;
+  view.update(shownTimeline(drawn), { digits: state.digits });
+  const other = state.compare.on && state.compare.graph;
+  if (other) beside.update(stateAt(other, pairedStep(state.k, graph, other)), { digits: state.digits });
   const event = tl.current;
   if (event && tl.phase !== "end") {
     const id = event.kind === "edge" ? event.source : event.node ?? event.target;
     view.reveal(state.shown.owner.get(id) ?? id);
   }
-  renderChainRule(explainNow());
+  renderChainRule(hidden ? null : explainNow(), question);
 }
 
 function explainNow() {
   return explain(state.graph, state.k, state.lang, { digits: state.digits, ops: state.ops, entry: state.entry });
 }
 
-function renderChainRule(explanation) {
+function renderChainRule(explanation, question = null) {
   const box = $("chain-rule");
   box.replaceChildren();
+  renderPracticeScore();
+  if (question) renderPractice(box, question);
+  if (question && !explanation) return;
   if (!explanation || explanation.kind === "idle") {
     box.append(el("p", tr("chain.idle"), "idle"));
     return;
@@ -445,6 +577,90 @@ function renderChainRule(explanation) {
   }
   if (explanation.latex) box.append(formula(explanation.latex));
   if (explanation.gate) box.append(el("p", explanation.gate, "gate"));
+}
+
+// ------------------------------------------------------------------ practice
+
+// Practice mode (js/practice.js): each backward step (and forward step, if asked) is a
+// question; its number is hidden until the learner answers. The score counts first tries
+// and the best one is kept per preset in localStorage.
+function practiceQuestion() {
+  const p = state.practice;
+  return p.on && state.graph ? practice.questionAt(state.graph, state.k, { forward: p.forward }) : null;
+}
+
+function practiceKey() {
+  return practice.scoreKey(state.example?.id ?? state.expression);
+}
+
+function resetPractice() {
+  Object.assign(state.practice, { answers: new Map(), hints: new Map(), error: null,
+    score: practice.newScore(), retrying: false });
+}
+
+function renderPractice(box, question) {
+  const p = state.practice;
+  const answer = p.answers.get(question.k) ?? null;
+  const all = practice.hints(state.graph, question.k, state.lang, { digits: state.digits, ops: state.ops });
+  // After a wrong answer the numbers that give the right one are shown (the last hint).
+  const shown = answer && !answer.result.correct ? all : all.slice(0, p.hints.get(question.k) ?? 0);
+  const focus = renderExercise(box, {
+    prompt: practice.promptText(question, state.lang),
+    answer: answer && { ...answer, text: practice.feedback(answer.result, state.lang) },
+    hints: shown, moreHints: shown.length < all.length, error: p.error, t: tr,
+  }, {
+    check: (typed) => checkPractice(question, typed),
+    hint: () => {
+      p.hints.set(question.k, (p.hints.get(question.k) ?? 0) + 1);
+      renderTimeline();
+    },
+    next: () => act("next"),
+  });
+  if (p.focusNext) {
+    p.focusNext = false;
+    focus.focus();
+  }
+}
+
+function checkPractice(question, typed) {
+  const p = state.practice;
+  const result = practice.checkAnswer(question, typed, state.digits);
+  if (!result.attempt) {
+    p.error = practice.feedback(result, state.lang); // cannot be read: not a try
+    renderTimeline();
+    return;
+  }
+  p.error = null;
+  p.answers.set(question.k, { typed, result });
+  p.score = practice.record(p.score, question.k, result.correct, !p.retrying);
+  saveBest();
+  p.focusNext = true; // → and Enter now go on
+  renderTimeline();
+}
+
+function saveBest() {
+  const key = practiceKey();
+  const best = practice.bestOf(practice.deserialize(localStorage.getItem(key)), state.practice.score);
+  if (best) localStorage.setItem(key, practice.serialize(best));
+}
+
+function renderPracticeScore() {
+  const p = state.practice;
+  const root = $("practice-score");
+  $("practice-forward-label").hidden = !p.on;
+  root.hidden = !p.on;
+  if (!p.on || !p.score) return;
+  const { right, asked } = practice.tally(p.score);
+  const stored = practice.deserialize(localStorage.getItem(practiceKey()));
+  const best = stored && practice.tally(stored);
+  const wrong = practice.wrongSteps(p.score).filter((k) => p.answers.get(k) && !p.answers.get(k).result.correct);
+  renderScore(root, { right, asked, best: best?.asked ? best : null, wrong: wrong.length, t: tr }, () => {
+    // Again, the steps got wrong: their answers cleared, the first one shown; these tries
+    // do not change the score (it counts first tries).
+    for (const k of wrong) p.answers.delete(k);
+    p.retrying = true;
+    setStep(wrong[0]);
+  });
 }
 
 // A tensor step is worked out one entry at a time: ‹ (i, j) › goes through the entries of
@@ -723,7 +939,11 @@ function svgForExport() {
     .heat .heat-frame { fill: none; stroke: ${v("--node-line")}; stroke-width: .75; }
     .heat-num { font-size: 12px; dominant-baseline: central; fill: ${v("--ink")}; }
     .heat-grad .heat-num { font-weight: 700; font-style: italic; }
-    .heat .grd-mark { dominant-baseline: central; }`;
+    .heat .grd-mark { dominant-baseline: central; }
+    .collapsed .shape, .stack { fill: ${v("--op")}; stroke: ${v("--accent")}; stroke-width: 2; }
+    .wrong .shape { stroke: ${v("--nan")}; stroke-width: 3; stroke-dasharray: 5 3; }
+    .edge.dropped path.wire { stroke: ${v("--nan")}; stroke-dasharray: 6 4; }
+    .differs .shape { stroke: ${v("--focus")}; stroke-width: 3; }`;
   svg.prepend(style);
   return new XMLSerializer().serializeToString(svg);
 }
@@ -748,6 +968,16 @@ function exportPng() {
     canvas.toBlob((blob) => blob && download("backprop-graph.png", blob));
   };
   image.src = url;
+}
+
+// The same expression and values as a PyTorch script (POST /api/export), to run and see the
+// same gradients in the framework a learner uses next.
+async function exportTorch() {
+  if (!state.request) return;
+  const { mistake, expand, ...request } = state.request; // PyTorch computes the right gradients
+  const result = await api.exportScript({ ...request, to: "torch" });
+  if (!result.ok) return setError(failureOf(result));
+  download(result.data.filename, new Blob([result.data.script], { type: "text/x-python" }));
 }
 
 function exportJson() {
@@ -797,11 +1027,39 @@ function wire() {
   $("zoom-out").addEventListener("click", () => view.zoomBy(1 / 1.3));
   $("zoom-fit").addEventListener("click", () => view.fit({ whole: true }));
   $("group-toggle").addEventListener("click", toggleGroups);
+  $("compare-toggle").addEventListener("change", (e) => setCompare(e.target.checked));
+  $("compare-mode").addEventListener("change", (e) => {
+    state.compare.mode = e.target.value;
+    renderCompareForm();
+    if (e.target.value !== "custom") runBeside();
+  });
+  $("compare-var").addEventListener("change", (e) => {
+    state.compare.name = e.target.value;
+    runBeside();
+  });
+  $("compare-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    runBeside();
+  });
+  $("mistake").addEventListener("change", (e) => {
+    state.mistake = e.target.value;
+    if (state.graph) run();
+  });
+  $("practice-toggle").addEventListener("change", (e) => {
+    state.practice.on = e.target.checked;
+    resetPractice();
+    renderTimeline();
+  });
+  $("practice-forward").addEventListener("change", (e) => {
+    state.practice.forward = e.target.checked;
+    renderTimeline();
+  });
   $("gradcheck").addEventListener("click", runGradcheck);
   $("share").addEventListener("click", share);
   $("export-svg").addEventListener("click", exportSvg);
   $("export-png").addEventListener("click", exportPng);
   $("export-json").addEventListener("click", exportJson);
+  $("export-torch").addEventListener("click", exportTorch);
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "ko" ? "en" : "ko";
     localStorage.setItem("bpv-lang", state.lang);
@@ -856,7 +1114,9 @@ async function init() {
     wire();
     renderInputs();
     applyLanguage();
-    const [ops, examples] = await Promise.all([api.getOps(), api.getExamples()]);
+    const [ops, examples, mistakes] = await Promise.all([api.getOps(), api.getExamples(), api.getMistakes()]);
+    if (mistakes.ok) state.mistakes = mistakes.data.mistakes;
+    renderMistakeMenu();
     state.ops = Array.isArray(ops.data) ? ops.data : [];
     state.opsByName = new Map(state.ops.map((op) => [op.name, op]));
     state.examples = Array.isArray(examples.data) ? examples.data : [];

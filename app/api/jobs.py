@@ -17,13 +17,15 @@ from pydantic import ValidationError
 
 from app.engine import ExpressionError, Trainer, evaluate, gradcheck, landscape, parse
 
-from .encoding import dumps, dumps_graph
+from app.export_torch import ExportError, to_torch
+
+from .encoding import dumps, dumps_graph, graph_payload
 from .errors import error_body, expression_error_item, validation_items
-from .schemas import (GradcheckRequest, GraphRequest, LandscapeRequest, ParseRequest,
-                      TrainRequest)
+from .schemas import (ExportRequest, GradcheckRequest, GraphRequest, LandscapeRequest,
+                      ParseRequest, TrainRequest)
 
 REQUESTS = {"graph": GraphRequest, "gradcheck": GradcheckRequest, "train": TrainRequest,
-            "landscape": LandscapeRequest, "parse": ParseRequest}
+            "landscape": LandscapeRequest, "parse": ParseRequest, "export": ExportRequest}
 DETAIL_STEPS = 100  # detail=True puts every update's arithmetic in the history
 TRACK_NUMBERS = 16  # track=True puts the params in every history entry
 FLUSH_S = 0.05  # a streamed history is sent in pieces at most this old
@@ -37,7 +39,7 @@ TRAIN_MARGIN = 0.2
 SMALL_BODY_BYTES = 64 * 1024
 SMALL = {"max_chars": 2_000, "max_nodes": 2_000, "max_total_elements": 100_000,
          "max_flops": 1e7}
-SMALL_JOBS = ("graph", "parse")
+SMALL_JOBS = ("graph", "parse", "export")
 
 
 def parse_body_limit(settings):
@@ -47,13 +49,23 @@ def parse_body_limit(settings):
 
 def _graph(request, settings, limits, deadline=None, emit=None, stop_requested=None):
     result = evaluate(request.expression, request.values, request.output_grad, request.expand,
-                      limits)
-    return 200, dumps_graph(request.expression, result, settings.max_tensor_elements)
+                      limits, request.mistake)
+    return 200, graph_json(request.expression, result, settings.max_tensor_elements)
+
+
+def graph_json(expression, result, max_tensor_elements):
+    """The graph response's bytes (the API's and `backprop-viz eval --json`'s); with a
+    mistake, its report too. That payload is always walked: the right gradients may hold
+    non-finite numbers where the wrong ones do not."""
+    if result.mistake is None:
+        return dumps_graph(expression, result, max_tensor_elements)
+    return dumps({**graph_payload(expression, result), "mistake": result.mistake},
+                 max_tensor_elements)
 
 
 def _gradcheck(request, settings, limits, deadline=None, emit=None, stop_requested=None):
     report = gradcheck(request.expression, request.values, request.eps, request.output_grad,
-                       request.expand, limits)
+                       request.expand, limits, request.mistake)
     return 200, dumps(report, settings.max_tensor_elements)
 
 
@@ -117,8 +129,13 @@ def _parse(request, settings, limits, deadline=None, emit=None, stop_requested=N
                               "names": list(dict.fromkeys(program.names.values()))})
 
 
+def _export(request, settings, limits, deadline=None, emit=None, stop_requested=None):
+    script = to_torch(request.expression, request.values, request.output_grad, limits)
+    return 200, orjson.dumps({"to": request.to, "filename": "backprop_torch.py", "script": script})
+
+
 JOBS = {"graph": _graph, "gradcheck": _gradcheck, "train": _train, "landscape": _landscape,
-        "parse": _parse}
+        "parse": _parse, "export": _export}
 
 
 def _error(status, items):
@@ -151,6 +168,9 @@ def handle(name, body, settings, deadline, emit=None, stop_requested=None):
                                    stop_requested), settings)
     except ExpressionError as e:
         return _error(422, [expression_error_item(e)])
+    except ExportError as e:  # an op PyTorch has no faithful twin for
+        return _error(422, [{"type": "not_exportable", "loc": ["body", "expression"],
+                             "msg": str(e), "ctx": {}}])
     except MemoryError:
         return _error(422, [{"type": "limit_exceeded", "loc": ["body"], "ctx": {},
                              "msg": "this computation needs more memory than a request may use"}])

@@ -47,3 +47,7 @@ PARSE = {
     "stages": {"summary": "The free variables of the tutorial's staged program",
                "value": {"expression": "q = x + y\nf = q * z"}},
 }
+EXPORT = {
+    "tutorial": {"summary": "The tutorial's first example, as a PyTorch script",
+                 "value": {"expression": "(x+y)*z", "values": {"x": -2, "y": 5, "z": -4}, "to": "torch"}},
+}

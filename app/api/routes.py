@@ -11,15 +11,17 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
 from app.engine import OPS
+from app.engine.mistakes import mistakes_json
 from app.engine.optim import optimizers_json
 from app.examples import presets
 
 from . import jobs
 from . import openapi_examples as examples
 from .errors import error_response, http_item
-from .schemas import (ErrorResponse, GradcheckRequest, GradcheckResponse, GraphRequest,
-                      GraphResponse, LandscapeRequest, LandscapeResponse, ParseRequest,
-                      ParseResponse, TrainRequest, TrainResponse)
+from .schemas import (ErrorResponse, ExportRequest, ExportResponse, GradcheckRequest,
+                      GradcheckResponse, GraphRequest, GraphResponse, LandscapeRequest,
+                      LandscapeResponse, MistakesResponse, ParseRequest, ParseResponse,
+                      TrainRequest, TrainResponse)
 from .strict_json import StrictJSONRoute
 from .workers import Overloaded, TimeLimit, WorkerDied
 
@@ -158,6 +160,13 @@ async def loss_landscape(request: Request):
     return await _run(request, "landscape")
 
 
+@router.post("/api/export", response_model=ExportResponse, responses=_ERRORS,
+             openapi_extra=_request_body(ExportRequest, examples.EXPORT),
+             summary="The same expression as a runnable PyTorch script")
+async def export(request: Request):
+    return await _run(request, "export")
+
+
 @router.post("/api/parse", response_model=ParseResponse, responses=_ERRORS,
              openapi_extra=_request_body(ParseRequest, examples.PARSE),
              summary="Parse only: the free variables an expression needs")
@@ -188,6 +197,15 @@ async def ops():
     with the gate's sentences by case in both languages ("internal" ops appear only inside
     expanded composites)."""
     return Response(_ops_json(), media_type="application/json")
+
+
+@router.get("/api/mistakes", response_model=MistakesResponse,
+            summary="The classic mistakes a backward pass can be replayed with")
+async def mistakes():
+    """`{"mistakes": [{name, title: {en, ko}, description: {en, ko}}]}`, from the engine's
+    one table (app/engine/mistakes.py). Give a name as `"mistake"` to POST /api/graph or
+    /api/gradcheck to see the wrong gradients beside the right ones."""
+    return {"mistakes": mistakes_json()}
 
 
 @router.get("/api/optimizers",

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic_core import PydanticCustomError
 
+from app.engine.mistakes import MISTAKES
 from app.engine.names import name_problem
 
 
@@ -29,6 +30,20 @@ def _valid_name(text):
 Name = Annotated[str, AfterValidator(_valid_name), Field(
     description="A variable name: a Python identifier (letters of any script, digits, `_`), "
                 "in NFKC form, at most 32 characters, not starting with `__`.")]
+
+
+def _known_mistake(name):
+    """One of the engine's mistakes; the message lists them (it never quotes the input)."""
+    if name not in MISTAKES:
+        known = ", ".join(MISTAKES)
+        raise PydanticCustomError("unknown_mistake", "unknown mistake: the mistakes are {known}",
+                                  {"known": known,
+                                   "msg_ko": f"알 수 없는 실수 이름입니다. 가능한 이름: {known}"})
+    return name
+
+
+MistakeName = Annotated[str, AfterValidator(_known_mistake),
+                        Field(json_schema_extra={"enum": list(MISTAKES)})]
 
 
 def _rectangular(rows):
@@ -72,6 +87,26 @@ class GraphRequest(BaseModel):
         None, description="Seed of the backward pass, shaped like the output (default: ones).")
     expand: bool = Field(False, description="Expand composite ops (sigmoid, softmax, mse, "
                                             "cross-entropy) into their primitive gates.")
+    mistake: MistakeName | None = Field(
+        None, description="Replay the backward pass with one classic mistake (GET "
+                          "/api/mistakes): the answer's gradients are then the wrong ones, "
+                          "with the right ones beside them.")
+
+
+class ExportRequest(BaseModel):
+    model_config = _STRICT
+
+    expression: str = Field(description="The program, as for POST /api/graph.")
+    values: dict[Name, Tensor] = Field(default_factory=dict, description="As for POST /api/graph.")
+    output_grad: Tensor | None = Field(None, description="Seed of the backward pass (default: ones).")
+    to: Literal["torch"] = Field("torch", description="The framework: PyTorch.")
+
+
+class ExportResponse(BaseModel):
+    to: str
+    filename: str = Field(description="A name to save the script under.")
+    script: str = Field(description="A runnable script that builds the same expression with the "
+                                    "same values, runs backward() and prints the gradients.")
 
 
 class ParseRequest(BaseModel):
@@ -181,7 +216,8 @@ from pydantic import create_model  # noqa: E402
 
 from app.engine import trace  # noqa: E402
 
-_WIRE = {trace.EngineValue: Value, trace.Local: Union[Number, str]}
+_WIRE = {trace.EngineValue: Value, trace.Local: Union[Number, str],
+         dict[str, trace.EngineValue]: dict[str, Value]}
 _RECORD_CONFIG = ConfigDict(extra="forbid")
 
 
@@ -213,6 +249,7 @@ ForwardEvent = _from_record(trace.ForwardEvent, "ForwardEvent")
 SeedEvent = _from_record(trace.SeedEvent, "SeedEvent")
 EdgeEvent = _from_record(trace.EdgeEvent, "EdgeEvent")
 Step = Annotated[Union[ForwardEvent, SeedEvent, EdgeEvent], Field(discriminator="kind")]
+MistakeReport = _from_record(trace.MistakeReport, "MistakeReport")
 
 
 class Warning(BaseModel):
@@ -235,6 +272,9 @@ class GraphResponse(BaseModel):
                                           "node (topological order), the seed, then one "
                                           "backward event per edge.")
     warnings: list[Warning]
+    mistake: MistakeReport | None = Field(
+        None, description="Only when the request named a mistake: the right gradients and "
+                          "what the wrong pass changed.")
 
 
 class VariableCheck(BaseModel):
@@ -243,6 +283,9 @@ class VariableCheck(BaseModel):
     max_rel_error: Number
     checked: int
     elements: int
+    right_backprop: Value | None = Field(
+        None, description="Only with a mistake: the right backprop gradient (`backprop` is "
+                          "the wrong one).")
 
 
 class GradcheckResponse(BaseModel):
@@ -251,6 +294,22 @@ class GradcheckResponse(BaseModel):
     forward_evals: int
     backward_passes: int
     eps: float
+    mistake: str | None = Field(None, description="Only with a mistake: its name.")
+
+
+class LocalizedText(BaseModel):
+    en: str
+    ko: str
+
+
+class MistakeInfo(BaseModel):
+    name: str
+    title: LocalizedText
+    description: LocalizedText
+
+
+class MistakesResponse(BaseModel):
+    mistakes: list[MistakeInfo]
 
 
 class TrainStep(BaseModel):

@@ -7,9 +7,10 @@ from .errors import ExpressionError
 from .evaluate import Result, evaluate
 from .gradcheck import gradcheck
 from .limits import DEFAULT_LIMITS, Limits
+from .mistakes import MISTAKES
 from .ops import OPS
 from .optim import OPTIMIZERS, Trainer, landscape, train
 from .parser import Program, parse
 
 __all__ = ["evaluate", "gradcheck", "train", "Trainer", "landscape", "parse", "ExpressionError", "Limits",
-           "DEFAULT_LIMITS", "OPS", "OPTIMIZERS", "Result", "Program"]
+           "DEFAULT_LIMITS", "OPS", "OPTIMIZERS", "MISTAKES", "Result", "Program"]

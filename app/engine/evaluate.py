@@ -8,6 +8,7 @@ from .autodiff import backward, forward, warnings_for
 from .expand import expand as expand_program
 from .graph import build, seed_for
 from .limits import DEFAULT_LIMITS
+from . import mistakes
 from .parser import parse
 from .trace import edge_records, forward_events, node_ids, node_records
 
@@ -16,9 +17,10 @@ class Result:
     """What one evaluation produced; `nodes` and `edges` are built on first access."""
 
     __slots__ = ("graph", "ids", "value", "gradients", "steps", "warnings", "finite", "_grads",
-                 "_contributions", "_nodes", "_edges")
+                 "_contributions", "_nodes", "_edges", "mistake", "_right")
 
-    def __init__(self, graph, ids, vals, grads, contributions, steps, warnings, finite):
+    def __init__(self, graph, ids, vals, grads, contributions, steps, warnings, finite,
+                 mistake=None, right=None):
         self.graph, self.ids = graph, ids
         self.value = vals[graph.output]
         self.gradients = {name: grads[i] for name, i in graph.variables.items()}
@@ -26,6 +28,14 @@ class Result:
         self.finite = finite  # every value, gradient and contribution is a finite number
         self._grads, self._contributions = grads, contributions
         self._nodes = self._edges = None
+        # With a mistake: the MistakeReport (trace.py), and the right pass's (grads,
+        # contributions) for the nodes' and edges' `right_grad`; else None.
+        self.mistake, self._right = mistake, right
+
+    @property
+    def right_gradients(self):
+        """The right gradients beside the wrong `gradients` (the same ones without a mistake)."""
+        return self.gradients if self.mistake is None else self.mistake["right_gradients"]
 
     @property
     def output(self):
@@ -44,10 +54,18 @@ class Result:
         return self._edges
 
     def _build_nodes(self):
-        return node_records(self.graph, self.ids, self._grads)
+        nodes = node_records(self.graph, self.ids, self._grads)
+        if self._right is not None:
+            for node, grad in zip(nodes, self._right[0]):
+                node["right_grad"] = grad
+        return nodes
 
     def _build_edges(self):
-        return edge_records(self.graph, self.ids, self._contributions)
+        edges = edge_records(self.graph, self.ids, self._contributions)
+        if self._right is not None:
+            for edge, grad in zip(edges, self._right[1]):
+                edge["right_grad"] = grad
+        return edges
 
 
 def _quiet_gc(build):
@@ -62,20 +80,27 @@ def _quiet_gc(build):
             gc.enable()
 
 
-def evaluate(expression, values, output_grad=None, expand=False, limits=None):
+def evaluate(expression, values, output_grad=None, expand=False, limits=None, mistake=None):
     """Evaluate `expression` at `values` and backpropagate from its output.
+
+    With `mistake` (a name in `MISTAKES`) the backward pass is replayed with that one wrong
+    rule: `gradients`, the nodes, edges and steps are the wrong pass's, and
+    `Result.mistake` holds the right gradients and what differs (docs/engine.md).
 
     >>> r = evaluate("(x+y)*z", {"x": -2, "y": 5, "z": -4})
     >>> r.value, r.gradients
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
+    >>> evaluate("x*x + x", {"x": 3}, mistake="overwrite_at_forks").gradients
+    {'x': 3.0}
     """
     limits = limits or DEFAULT_LIMITS
-    return _quiet_gc(lambda: _evaluate(expression, values, output_grad, expand, limits))
+    mistakes.check(mistake)
+    return _quiet_gc(lambda: _evaluate(expression, values, output_grad, expand, limits, mistake))
 
 
-def _evaluate(expression, values, output_grad, expand, limits):
+def _evaluate(expression, values, output_grad, expand, limits, mistake=None):
     graph = prepare(expression, values, expand, limits)
-    return run(graph, seed_for(graph, output_grad, limits))
+    return run(graph, seed_for(graph, output_grad, limits), mistake)
 
 
 def prepare(expression, values, expand, limits):
@@ -84,13 +109,18 @@ def prepare(expression, values, expand, limits):
     return build(expand_program(program) if expand else program, values, limits)
 
 
-def run(graph, seed):
+def run(graph, seed, mistake=None):
     """Forward, backward and the trace over a prepared graph (its op slots are filled)."""
     vals = graph.values
     forward(graph, vals)
     ids = node_ids(len(graph))
     steps = forward_events(graph, ids, vals)
-    grads, contributions, backward_steps = backward(graph, vals, seed, ids)
+    report = right = None
+    if mistake is None:
+        grads, contributions, backward_steps = backward(graph, vals, seed, ids)
+    else:
+        grads, contributions, backward_steps, report, right = mistakes.backward(
+            graph, vals, seed, ids, mistake)
     steps += backward_steps
     warnings, finite = warnings_for(graph, vals, grads, contributions, ids)
-    return Result(graph, ids, vals, grads, contributions, steps, warnings, finite)
+    return Result(graph, ids, vals, grads, contributions, steps, warnings, finite, report, right)

@@ -18,6 +18,7 @@ from .errors import ExpressionError
 from .evaluate import _quiet_gc, prepare, run
 from .graph import seed_for
 from .limits import DEFAULT_LIMITS
+from .mistakes import check as check_mistake
 from .shapes import size
 
 # The cost of one forward evaluation in node-evaluations, the time Python takes for one
@@ -72,14 +73,19 @@ def plan(graph, limits, text_length):
     return picks
 
 
-def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limits=None):
+def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limits=None,
+              mistake=None):
+    """Central differences against backprop. With `mistake`, backprop is the pass replayed
+    with that wrong rule (the check should catch it), and each variable's report also has
+    `right_backprop`; a wrong gradient of the wrong shape fails with an infinite error."""
     limits = limits or DEFAULT_LIMITS
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError("eps must be a number between 0 and 1")
+    check_mistake(mistake)
     graph = _quiet_gc(lambda: prepare(expression, values, expand, limits))
     seed = seed_for(graph, output_grad, limits)
     picks_of = plan(graph, limits, len(expression))  # may refuse: nothing computed yet
-    result = _quiet_gc(lambda: run(graph, seed))
+    result = _quiet_gc(lambda: run(graph, seed, mistake))
     base = list(graph.values)  # its op slots are recomputed for every perturbed input below
 
     def objective(node, value):
@@ -108,14 +114,22 @@ def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limi
             for p in picks:
                 flat[p] = (objective(node, x + eps) - objective(node, x - eps)) / (2 * eps)
         evals += 2 * picks.size
-        a = np.asarray(analytic, dtype=float).reshape(-1)[picks]
-        b = flat[picks]
-        rel = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8)
-        err = float(np.max(rel)) if rel.size else 0.0
+        if np.shape(analytic) != np.shape(x):  # only a mistake (no_broadcast_sum) does this
+            err = float("inf")
+        else:
+            a = np.asarray(analytic, dtype=float).reshape(-1)[picks]
+            b = flat[picks]
+            rel = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-8)
+            err = float(np.max(rel)) if rel.size else 0.0
         worst = max(worst, err)
         report[name] = {"backprop": analytic,
                         "numeric": float(numeric) if not np.ndim(x) else numeric,
                         "max_rel_error": err, "checked": int(picks.size),
                         "elements": int(size(np.shape(x)))}
-    return {"variables": report, "max_rel_error": worst, "forward_evals": evals,
-            "backward_passes": 1, "eps": eps}
+        if mistake is not None:
+            report[name]["right_backprop"] = result.right_gradients[name]
+    answer = {"variables": report, "max_rel_error": worst, "forward_evals": evals,
+              "backward_passes": 1, "eps": eps}
+    if mistake is not None:
+        answer["mistake"] = mistake
+    return answer

@@ -47,6 +47,10 @@ class Op:
     # How it reads (writing.py renders these for the page, the CLI and the docs alike):
     written: str = ""  # a node over its inputs' texts {0} {1}: "{0} + {1}", "sigmoid({0})"
     derivative: tuple = ()  # per argument, ∂out/∂arg over {0} {1} and {y}, the output
+    # Only on ops whose `local` is computed from the output y (exp, sqrt, tanh, sigmoid):
+    # that derivative written over {y}. The "output_for_input" mistake (mistakes.py) passes
+    # the input where `local` expects y; these are the ops it changes, and nothing else.
+    output_derivative: tuple = ()
     sentences: dict = dataclasses.field(default_factory=dict)  # its gate's {case: (en, ko)}
 
     @property
@@ -209,12 +213,13 @@ _binary("min", "min", "function", "min(a, b)", "min({0}, {1})",
 
 
 def _unary(name, label, written, forward, local, derivative, latex, rule, en, ko, temps,
-           gate=None, expand=None):
+           gate=None, expand=None, output_derivative=None):
     _register(Op(name, label, 1, "operator" if name == "neg" else "function",
                  "-x" if name == "neg" else written.format("x"), forward, _same,
                  local=(local,), latex=(latex,), rule=(rule,), operands=("x",), en=en, ko=ko,
                  expand=expand, scratch=_outputs(temps), written=written,
-                 derivative=(derivative,), **(gate or {})))
+                 derivative=(derivative,), **(gate or {}),
+                 output_derivative=(output_derivative,) if output_derivative else ()))
 
 
 def _expand_sigmoid(em, u):
@@ -228,14 +233,14 @@ _unary("neg", "−", "−{0}", lambda m, a: -a, lambda m, a, out: -1.0, "−1",
 _unary("exp", "exp", "exp({0})", lambda m, a: m.exp(a), lambda m, a, out: out, "exp({0})",
        r"\frac{\partial e^x}{\partial x} = e^x", "G⊙exp({0})",
        "Exponential; its local gradient is its own output.",
-       "지수 함수. 지역 기울기는 자신의 출력값입니다.", 0)
+       "지수 함수. 지역 기울기는 자신의 출력값입니다.", 0, output_derivative="{y}")
 _unary("log", "log", "log({0})", lambda m, a: m.log(a), lambda m, a, out: 1.0 / a, "1/{0}",
        r"\frac{\partial \ln x}{\partial x} = \frac{1}{x}", "G⊙(1/{0})",
        "Natural logarithm.", "자연로그.", 1)
 _unary("sqrt", "√", "sqrt({0})", lambda m, a: m.sqrt(a), lambda m, a, out: 0.5 / out,
        "1/(2·√{0})",
        r"\frac{\partial \sqrt{x}}{\partial x} = \frac{1}{2\sqrt{x}}", "G⊙1/(2√{0})",
-       "Square root.", "제곱근.", 1)
+       "Square root.", "제곱근.", 1, output_derivative="1/(2·{y})")
 _unary("abs", "|x|", "abs({0})", lambda m, a: m.abs(a), lambda m, a, out: m.sign(a),
        "sign({0})",
        r"\frac{\partial |x|}{\partial x} = \operatorname{sign}(x)", "G⊙sign({0})",
@@ -248,14 +253,15 @@ _unary("cos", "cos", "cos({0})", lambda m, a: m.cos(a), lambda m, a, out: -m.sin
 _unary("tanh", "tanh", "tanh({0})", lambda m, a: m.tanh(a), lambda m, a, out: 1.0 - out * out,
        "1 − {y}²",
        r"\frac{\partial \tanh x}{\partial x} = 1 - \tanh^2 x", "G⊙(1−tanh²{0})",
-       "Hyperbolic tangent.", "쌍곡탄젠트.", 1)
+       "Hyperbolic tangent.", "쌍곡탄젠트.", 1, output_derivative="1 − {y}²")
 _unary("sigmoid", "σ", "sigmoid({0})", lambda m, a: m.sigmoid(a),
        lambda m, a, out: out * (1.0 - out), "{y}·(1 − {y})",
        r"\sigma'(x) = \sigma(x)\bigl(1-\sigma(x)\bigr)", "G⊙σ({0})(1−σ({0}))",
        "Logistic sigmoid σ(x) = 1/(1+e^(−x)), one block whose local gradient σ(1−σ) uses "
        "its cached output. Expand it to see 1/(1+exp(−x)) gate by gate.",
        "시그모이드 σ(x) = 1/(1+e^(−x)). 캐시한 출력으로 지역 기울기 σ(1−σ)를 구하는 하나의 "
-       "블록이며, 펼치면 1/(1+exp(−x))의 게이트들이 보입니다.", 1, expand=_expand_sigmoid)
+       "블록이며, 펼치면 1/(1+exp(−x))의 게이트들이 보입니다.", 1, expand=_expand_sigmoid,
+       output_derivative="{y}·(1 − {y})")
 _unary("relu", "relu", "relu({0})", lambda m, a: m.relu(a), lambda m, a, out: m.step(a),
        "[{0} > 0]",
        r"\frac{\partial\,\mathrm{relu}(x)}{\partial x} = \mathbb{1}[x > 0]", "G⊙[{0}>0]",

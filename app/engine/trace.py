@@ -61,6 +61,8 @@ class NodeRecord(TypedDict):
     span: D[list[int], "[start, end): 0-based, end-exclusive code-point offsets into the "
                        "expression."]
     block: NotRequired[D[Block, "Only on nodes that came from expanding a composite."]]
+    right_grad: NotRequired[D[EngineValue, "Only when a mistake was replayed: the node's "
+                                           "right gradient (`grad` is then the wrong one)."]]
 
 
 class EdgeRecord(TypedDict):
@@ -71,6 +73,8 @@ class EdgeRecord(TypedDict):
     target: D[str, "The op node's id."]
     index: D[int, "Argument position at the target (0-based)."]
     grad: D[EngineValue, "The contribution sent back along this edge."]
+    right_grad: NotRequired[D[EngineValue, "Only when a mistake was replayed: what the right "
+                                           "backward pass sends along this edge."]]
 
 
 class ForwardEvent(TypedDict):
@@ -114,10 +118,33 @@ class EdgeEvent(TypedDict):
     accumulated: D[EngineValue, "The source's gradient after adding the contribution (the "
                                 "last one into a node equals its gradient)."]
     shapes: NotRequired[D[EdgeShapes, "On tensor edges (`local` is text) only."]]
+    # Only in a pass replayed with a mistake (mistakes.py), on the steps where it happened:
+    mistake: NotRequired[D[str, "The mistake that happened at this step (its name)."]]
+    overwritten: NotRequired[D[EngineValue, "overwrite_at_forks: the source's gradient before "
+                                            "this step, thrown away; `accumulated` is the "
+                                            "contribution alone."]]
+    right_local: NotRequired[D[Local, "output_for_input: the right local derivative (computed "
+                                      "from the output); `local` is the wrong one."]]
+    right_contribution: NotRequired[D[EngineValue, "no_broadcast_sum: the contribution summed "
+                                                   "back to the source's shape, as it should "
+                                                   "be; `contribution` is left un-summed."]]
+
+
+class MistakeReport(TypedDict):
+    """`Result.mistake`: what replaying the backward pass with one wrong rule changed."""
+    name: D[str, "The mistake (GET /api/mistakes lists them)."]
+    right_gradients: D[dict[str, EngineValue], "{variable: its right gradient}; `gradients` "
+                                                "holds the wrong ones."]
+    wrong_nodes: D[list[str], "Ids of the nodes whose gradient differs from the right one "
+                              "(in value or in shape)."]
+    wrong_edges: D[list[int], "Ids of the edges whose contribution differs from the right one."]
+    dropped_edges: D[list[int], "overwrite_at_forks: the edges whose contribution was "
+                                "overwritten, so it is in no gradient (else empty)."]
 
 
 StepEvent = Union[ForwardEvent, SeedEvent, EdgeEvent]
-RECORDS = (Block, NodeRecord, EdgeRecord, ForwardEvent, SeedEvent, EdgeShapes, EdgeEvent)
+RECORDS = (Block, NodeRecord, EdgeRecord, ForwardEvent, SeedEvent, EdgeShapes, EdgeEvent,
+           MistakeReport)
 
 
 # ---- emitters (the only places these records are made)

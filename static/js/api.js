@@ -63,9 +63,11 @@ export async function streamTrain(request, { signal, onMessages }) {
 export const getOps = () => call("GET", "/api/ops");
 export const getExamples = () => call("GET", "/api/examples");
 export const getOptimizers = () => call("GET", "/api/optimizers");
+export const getMistakes = () => call("GET", "/api/mistakes");
 export const parseExpression = (expression) => call("POST", "/api/parse", { expression });
 export const evaluateGraph = (request) => call("POST", "/api/graph", request);
 export const checkGradients = (request) => call("POST", "/api/gradcheck", request);
+export const exportScript = (request) => call("POST", "/api/export", request);
 
 /** The first error of a failed response: {type, msg, msg_ko, start, end, loc} or null. */
 export function firstError(result) {

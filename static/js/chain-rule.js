@@ -187,8 +187,11 @@ const FORK_TENSOR = { maxItems: 3, maxRows: 2 };
 
 function forkLines(step, k, top, src, lang, digits, fork, p, c) {
   const show = (v) => formatValue(v, digits, FORK_TENSOR);
-  const prev = show(previousAccumulated(step, k, p, c));
   const add = show(step.contribution);
+  if (step.overwritten !== undefined) {  // the mistake on purpose: = instead of +=
+    return [t(lang, "fork.title", { name: src, count: fork.count }), `${partial(top, src)} = ${add}`];
+  }
+  const prev = show(previousAccumulated(step, k, p, c));
   const sum = `${prev} + ${wrapValue(add, 1)} = ${show(step.accumulated)}`;
   return [t(lang, "fork.title", { name: src, count: fork.count }),
     `${partial(top, src)} += ${add} \u2192 ${sum}`];
@@ -402,8 +405,25 @@ function explainEdge(graph, step, k, lang, digits, ops, entryAt, p, c) {
     ? tensorEdgeLines(step, target, top, src, tgt, lang, digits, Boolean(fork), entry, p, c)
     : [...local, ...(direct ? [] : [scalarEdgeLine(step, top, src, tgt, digits, Boolean(fork))])];
   const forkText = fork ? forkLines(step, k, top, src, lang, digits, fork, p, c) : [];
-  return { kind: "edge", lines: [caption, ...math, ...forkText],
+  return { kind: "edge", lines: [caption, ...math, ...forkText, ...mistakeLines(step, lang, digits)],
     gate: gateText(op, step, target, lang, digits, p, c), fork, latex: op?.latex?.[step.index] ?? null, entry };
+}
+
+// A pass with a classic mistake on purpose (the API's `mistake`): what went wrong at this
+// step, and what the right rule gives.
+function mistakeLines(step, lang, digits) {
+  if (!step.mistake) return [];
+  const show = (v) => formatValue(v, digits, FORK_TENSOR);
+  if (step.overwritten !== undefined) {
+    const add = (a, b) => (Array.isArray(a) ? a.map((x, i) => add(x, b[i])) : toNumber(a) + toNumber(b));
+    return [t(lang, "mistake.step.overwritten", { lost: show(step.overwritten),
+      right: show(add(step.overwritten, step.contribution)) })];
+  }
+  if (step.right_local !== undefined) return [t(lang, "mistake.step.local", { right: show(step.right_local) })];
+  if (step.right_contribution !== undefined) {
+    return [t(lang, "mistake.step.sum", { right: show(step.right_contribution) })];
+  }
+  return [];
 }
 
 // ------------------------------------------------------------------ gate patterns

@@ -23,8 +23,9 @@ const FIT_PAD = 12; // px around the drawing when it is framed (the layout has i
 const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 export class GraphView {
-  constructor(svg, { onHover, onSelect } = {}) {
+  constructor(svg, { onHover, onSelect, minScale = READABLE_SCALE, legendTestid = "heat-legend" } = {}) {
     this.svg = d3.select(svg);
+    this.minScale = minScale; // fit() never goes below it (side by side: 0, each pane whole)
     this.onHover = onHover || (() => {});
     this.onSelect = onSelect || (() => {});
     this.defs = this.svg.append("defs");
@@ -41,7 +42,7 @@ export class GraphView {
     }).observe(wrap);
     this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
     this.legend = d3.select(wrap).append("div").attr("class", "heat-legend")
-      .attr("data-testid", "heat-legend").property("hidden", true);
+      .attr("data-testid", legendTestid).property("hidden", true);
   }
 
   setGraph(graph, layout) {
@@ -317,13 +318,28 @@ export class GraphView {
     if (fitK === null) return;
     const { width, height } = this._canvas();
     const below = this.heatNodes?.length ? LEGEND_ROOM : 0;
-    const k = whole ? fitK : Math.max(fitK, READABLE_SCALE);
+    const k = whole ? fitK : Math.max(fitK, this.minScale);
     const { width: w, height: h } = this.layout;
     // Centred when it fits; otherwise the right end (the output) at the right edge, and
     // vertically centred or from the top.
     const tx = w * k <= width - 2 * FIT_PAD ? (width - w * k) / 2 : width - FIT_PAD - w * k;
     const ty = h * k <= height - below - 2 * FIT_PAD ? (height - below - h * k) / 2 : FIT_PAD;
     this.svg.call(this.zoom.transform, d3.zoomIdentity.translate(tx, ty).scale(k));
+  }
+
+  /** A pass with a classic mistake (the API's `mistake`): the nodes whose gradient is wrong
+   * and the wires whose contribution was lost are marked. */
+  setMistake(info) {
+    if (!this.nodes) return;
+    const wrong = new Set(info?.wrong_nodes ?? []);
+    const dropped = new Set(info?.dropped_edges ?? []);
+    this.nodes.classed("wrong", (n) => wrong.has(n.id));
+    this.wires.classed("dropped", (e) => dropped.has(e.id));
+  }
+
+  /** Side by side: the nodes whose value or gradient differ from the other pane's. */
+  setDiffers(ids) {
+    this.nodes?.classed("differs", (n) => ids.has(n.id));
   }
 
   /** Which variables are trained (the training panel's ticks): parameters are marked apart

@@ -21,6 +21,8 @@ export function initialState() {
     // text, and "constructor" or "toString" would otherwise find Object.prototype's members.
     values: new Map(),
     outputGrad: "", // the upstream seed's text; "" for the default (ones)
+    mistake: "", // a classic mistake the backward pass makes on purpose (GET /api/mistakes)
+    mistakes: [], // their names, titles and descriptions
     expand: false,
     showConstants: false, // the backward steps into constants (hidden: they teach nothing)
     digits: 4, // significant digits shown
@@ -31,6 +33,12 @@ export function initialState() {
     closed: new Set(), // the groups drawn as one box (a big graph opens with some closed)
     shown: null, // the graph as drawn: collapse(graph, closed) with its owner maps
     entry: [0, 0], // the entry of a tensor step's gradient the chain rule works out
+    // Side by side: what the pane beside shows (compare.js), and its answer.
+    compare: { on: false, mode: "expand", name: null, expression: "", valuesText: "", response: null,
+      graph: null, error: null, serial: 0 },
+    // Practice mode: what was typed at each step of this graph, the hints shown, the score.
+    practice: { on: false, forward: false, answers: new Map(), hints: new Map(), error: null,
+      score: null, retrying: false },
     request: null, // the request that produced it
     k: 0,
     playing: false,
@@ -143,6 +151,7 @@ export function requestOf(state) {
   const { values, error } = valuesOf(state);
   if (error) return { error };
   const request = { expression: state.expression, values, expand: state.expand };
+  if (state.mistake) request.mistake = state.mistake;
   const seedText = state.outputGrad.trim();
   if (seedText) {
     const seed = parseValue(seedText);

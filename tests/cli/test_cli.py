@@ -15,22 +15,11 @@ import pytest
 
 from app.api.encoding import dumps_graph
 from app.cli import caret_lines, fmt_number, main
+from clikit import run
 from app.engine import ExpressionError, evaluate
 from app.settings import get_settings
 
 CHAIN = ["(x+y)*z", "x=-2", "y=5", "z=-4"]
-
-
-@pytest.fixture(autouse=True)
-def english_by_default(monkeypatch):
-    monkeypatch.setenv("LANG", "en_US.UTF-8")
-
-
-def run(capsys, *argv):
-    status = main(list(argv))
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return status, out, err
 
 
 def table_row(out, node_id):
