@@ -76,6 +76,11 @@ def test_hints_come_one_at_a_time_and_typing_mistakes_are_not_tries(app):
     expect(app.page.locator(".practice-error")).to_be_visible()
     expect(app.testid("practice-feedback")).to_have_count(0)
     expect(app.testid("practice-score")).to_have_text("0 / 0")
+    # Practice off: the exercise, the score and its options are gone, the numbers are back.
+    app.testid("practice-toggle").uncheck()
+    expect(app.testid("practice-input")).to_have_count(0)
+    expect(app.testid("practice-score")).to_be_hidden()
+    expect(app.page.locator("#practice-forward")).to_be_hidden()
 
 
 def test_overwrite_at_forks_shows_the_wrong_and_the_right_gradients(app, shots):
