@@ -33,14 +33,14 @@ bench: install torch
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.torch_check --python $(TORCH)/bin/python
 
-# PyTorch (CPU) in a venv of its own, only for checking "Export as PyTorch": it stays out of
-# the app's dependencies. torch_check says "skipped" if it could not be installed.
+# PyTorch (CPU wheels: PyPI's torch would pull gigabytes of CUDA) in a venv of its own, only
+# for checking "Export as PyTorch": it stays out of the app's dependencies. torch_check (and
+# the unit test that uses this venv when it exists) says "skipped" if it could not install.
 TORCH := .venv-torch
 torch:
 	@test -x $(TORCH)/bin/python || $(PY) -m venv $(TORCH)
 	@$(TORCH)/bin/python -c "import torch" 2>/dev/null || \
-	  $(TORCH)/bin/pip install -q torch numpy --index-url https://download.pytorch.org/whl/cpu || \
-	  $(TORCH)/bin/pip install -q torch numpy || true
+	  $(TORCH)/bin/pip install -q torch numpy --index-url https://download.pytorch.org/whl/cpu || true
 
 clean:
 	rm -rf $(VENV) $(TORCH) .pytest_cache .hypothesis

@@ -38,7 +38,7 @@ export function initialState() {
       graph: null, error: null, serial: 0 },
     // Practice mode: what was typed at each step of this graph, the hints shown, the score.
     practice: { on: false, forward: false, answers: new Map(), hints: new Map(), error: null,
-      score: null, retrying: false },
+      score: null, retrying: false, focusNext: false },
     request: null, // the request that produced it
     k: 0,
     playing: false,
