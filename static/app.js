@@ -392,7 +392,7 @@ async function runBeside() {
 
 function markDifferences() {
   const c = state.compare;
-  if (!c.response || !state.response) return;
+  if (!c.on || !c.response || !state.response) return; // (a language switch calls it too)
   const { names, output } = differences(state.response, c.response);
   const ids = (r) => new Set(r.nodes.filter((n) => (n.kind === "variable" && names.includes(n.name))
     || (output && n.id === r.output)).map((n) => n.id));
