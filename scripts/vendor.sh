@@ -12,7 +12,6 @@ set -euo pipefail
 # the licence file is LICENSE unless named)
 PACKAGES=(
   "d3@7.9.2:dist/d3.min.js"
-  "d3-dag@1.2.2:dist/d3-dag.esm.min.mjs"
   "katex@0.19.1:dist/katex.min.js dist/katex.min.css dist/fonts"
   "swagger-ui-dist@5.35.0:swagger-ui-bundle.js swagger-ui.css"
   "pretendard@1.3.9:dist/web/variable/pretendardvariable-dynamic-subset.css dist/web/variable/woff2-dynamic-subset:dist/LICENSE.txt"

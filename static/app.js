@@ -7,7 +7,7 @@ import { collapse, groupsOf } from "./js/collapse.js";
 import { formatNumber, formatShape, formatValue, toNumber } from "./js/format.js";
 import { GraphView, READABLE_SCALE } from "./js/graph-view.js";
 import { detectLang, t } from "./js/i18n.js";
-import { layoutGraph } from "./js/layout.js";
+import { layoutBounds, layoutGraph } from "./js/layout.js";
 import { layoutOptions } from "./js/node-sizes.js";
 import { decodeState, encodeState } from "./js/share.js";
 import {
@@ -264,27 +264,34 @@ function layoutOf(graph) {
 
 // A big graph opens readable (text at least 11 px, READABLE_SCALE): its named stages are
 // closed first, then its expanded blocks too (they exist only when the user asked to see
-// the gates), until the whole fits the canvas; beyond that it opens at the readable scale on
-// the output's end. A graph of a few hundred nodes or more skips the tries (each is a
-// layout) and opens with every group closed.
+// the gates), until the whole fits the canvas; when no closing makes it readable, the one
+// drawn largest (the fewer boxes when within 2 %) opens at the readable scale on the
+// output's end. A graph of a few hundred nodes or more skips the tries and opens with every
+// group closed. Each try is a layout; a try whose layers alone (layoutBounds, ~1 ms) show it
+// can neither be readable nor win is not laid out.
 const TRY_LIMIT = 300;
 
 function readableClosing(graph, groups) {
   const stages = groups.filter((g) => g.kind === "stage").map((g) => g.id);
   const levels = [[], stages, groups.map((g) => g.id)]
     .filter((ids, i, all) => i === 0 || ids.length > all[i - 1].length);
-  const tries = graph.nodes.length > TRY_LIMIT ? levels.slice(-1) : levels;
-  let best = null;
-  for (const ids of tries) {
+  const tries = (graph.nodes.length > TRY_LIMIT ? levels.slice(-1) : levels).map((ids) => {
     const shown = collapse(graph, new Set(ids), groups).graph;
-    const layout = layoutOf(shown);
-    const scale = view.fitScale(layout, shown) ?? Infinity;
-    // Closing more only if it helps (boxes that leave the graph as tall change nothing):
-    // clearly, or the fewer boxes win.
-    if (!best || scale > best.scale * 1.02) best = { closed: new Set(ids), layout, scale };
-    if (scale >= READABLE_SCALE) break;
-  }
-  return best;
+    const bound = view.fitScale(layoutBounds(shown, layoutOptions(shown)), shown) ?? Infinity;
+    return { closed: new Set(ids), shown, bound };
+  });
+  const laid = (t) => {
+    t.layout ??= layoutOf(t.shown);
+    t.scale ??= view.fitScale(t.layout, t.shown) ?? Infinity;
+    return t;
+  };
+  const last = tries[tries.length - 1];
+  const readable = tries.find((t) => (t === last || t.bound >= READABLE_SCALE)
+    && laid(t).scale >= READABLE_SCALE);
+  if (readable) return readable;
+  // None is (so every try's layout is known or bounded): the largest, the earliest within 2 %.
+  const largest = Math.max(...tries.map((t) => (t.bound * 1.02 < last.scale ? 0 : laid(t).scale)));
+  return tries.find((t) => t.scale !== undefined && t.scale * 1.02 >= largest);
 }
 
 /** Draw the graph as the closed groups say (`layout`: already computed for exactly that). */

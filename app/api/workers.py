@@ -60,7 +60,10 @@ class WorkerDied(Exception):
 
 def _serve(conn, settings):
     """The worker's loop: one job at a time from the pipe. Between jobs a late "stop" (for a
-    job that had already finished) may arrive; it is ignored."""
+    job that had already finished) may arrive; it is ignored.
+
+    A request body and an answer travel as raw bytes after their small pickled header (a
+    body can be 32 MB, an answer 16 MB): pickling them would copy each twice more."""
     limit = settings.worker_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     # Engine work yields the CPU to the server process, whose event loop answers everyone
@@ -79,9 +82,12 @@ def _serve(conn, settings):
             return
         if message == "stop":
             continue
-        name, body, deadline, stream = message
+        name, deadline, stream = message
+        body = conn.recv_bytes()
         emit = (lambda piece: conn.send(("piece", piece))) if stream else None
-        conn.send(("done", *jobs.handle(name, body, settings, deadline, emit, stop_requested)))
+        status, content = jobs.handle(name, body, settings, deadline, emit, stop_requested)
+        conn.send(("done", status))
+        conn.send_bytes(content)
 
 
 class _Worker:
@@ -105,13 +111,14 @@ class _Worker:
         returns (status, bytes). Raises WorkerDied when the process is gone (killed by the
         watchdog or dead by itself). Touches only the pipe, never the process."""
         try:
-            self.conn.send((name, body, deadline, on_piece is not None))
+            self.conn.send((name, deadline, on_piece is not None))
+            self.conn.send_bytes(body)
             stop_sent = False
             while True:
                 if self.conn.poll(_POLL_S):
                     message = self.conn.recv()
                     if message[0] == "done":
-                        return message[1], message[2]
+                        return message[1], self.conn.recv_bytes()
                     on_piece(message[1])
                 elif cancelled.is_set() and not stop_sent:
                     self.conn.send("stop")

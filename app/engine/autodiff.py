@@ -6,6 +6,8 @@ it: contribution = upstream × local, added into the input's accumulated gradien
 """
 
 import math
+from itertools import repeat
+from operator import is_
 
 import numpy as np
 
@@ -43,7 +45,7 @@ def op_nodes(g):
     return g.op_nodes
 
 
-def backward(g, vals, seed, ids=None):
+def backward(g, vals, seed, ids=None, edges=None):
     """Gradients of the output w.r.t. every node, per-edge contributions, and the events.
 
     Op nodes are visited in reverse topological order, each one's edges in argument order;
@@ -52,7 +54,9 @@ def backward(g, vals, seed, ids=None):
     local derivatives and contributions: the scalar fast path (`_scalar_edges`, Python
     floats), the IEEE fallback (`_fallback_edges`, where Python raised) and the tensor path
     (`_tensor_edges`); this loop only accumulates, and records the trace (when node `ids` are
-    given; otherwise no events) in one place, below, as `trace.EdgeEvent` records.
+    given; otherwise no events) in one place, below, as `trace.EdgeEvent` records. With
+    `ids`, a list `edges` of `g.edge_count` slots is filled with the `trace.EdgeRecord`s too
+    (the same loop has every field at hand; a pass of its own cost as much again).
     """
     ops, args, shapes, first = g.ops, g.args, g.shapes, g.first_edge
     n = len(g)
@@ -63,6 +67,8 @@ def backward(g, vals, seed, ids=None):
     trace = ids is not None
     events = [seed_event(ids[g.output], seed)] if trace else []
     add = events.append
+    if trace and edges is None:
+        edges = [None] * m  # made all the same, and dropped
     with np.errstate(all="ignore"):
         for i in reversed(g.op_nodes):
             op = ops[i]
@@ -76,21 +82,24 @@ def backward(g, vals, seed, ids=None):
             else:
                 locals_, contribs = _tensor_edges(g, i, gi, out, vals)
             e = first[i]
-            if trace:  # trace.EdgeEvent records, inline: a second pass over the edges in
-                target = ids[i]  # trace.py made the traced backward pass ~25 % slower
+            if trace:  # trace.EdgeEvent and EdgeRecord records, inline: a second pass over
+                target = ids[i]  # the edges in trace.py made the traced pass ~25 % slower
                 for k, j in enumerate(ins):
                     c = contribs[k]
                     acc = grads[j]
                     grads[j] = acc = c if acc is None else acc + c
                     contributions[e] = c
                     local = locals_[k]
+                    source = ids[j]
                     if local.__class__ is str:
-                        add(tensor_edge_event(e, ids[j], target, k, gi, local, c, acc,
+                        add(tensor_edge_event(e, source, target, k, gi, local, c, acc,
                                               shapes[i], shapes[j]))
                     else:
-                        add({"phase": "backward", "kind": "edge", "edge": e, "source": ids[j],
+                        add({"phase": "backward", "kind": "edge", "edge": e, "source": source,
                              "target": target, "index": k, "upstream": gi, "local": local,
                              "contribution": c, "accumulated": acc})
+                    edges[e] = {"id": e, "source": source, "target": target, "index": k,
+                                "grad": c}
                     e += 1
             else:
                 for j, c in zip(ins, contribs):
@@ -98,9 +107,12 @@ def backward(g, vals, seed, ids=None):
                     grads[j] = c if acc is None else acc + c
                     contributions[e] = c
                     e += 1
-    for i in range(n):
-        if grads[i] is None:
-            grads[i] = _zeros(shapes[i])
+    # Nodes the output does not depend on (none in most graphs); checked at C speed
+    # (`None in grads` would compare arrays with ==).
+    if any(map(is_, grads, repeat(None))):
+        for i in range(n):
+            if grads[i] is None:
+                grads[i] = _zeros(shapes[i])
     return grads, contributions, events
 
 
@@ -210,12 +222,17 @@ def warnings_for(g, vals, grads, contributions, ids):
 def _all_finite(values):
     """Fast path: a sum of squares is finite only if every number is (BLAS's dot is 3× faster
     than np.sum; an overflow to inf just sends the caller to the exact per-node scan)."""
+    if set(map(type, values)) == _FLOATS:  # all scalars: the same sum, at C speed
+        return math.isfinite(sum(values))
     try:
         with np.errstate(all="ignore"):
             return math.isfinite(sum(v if v.__class__ is float else _square_sum(v)
                                      for v in values))
     except TypeError:  # a None slot: not computed
         return False
+
+
+_FLOATS = {float}
 
 
 def _square_sum(a):

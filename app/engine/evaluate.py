@@ -2,9 +2,8 @@
 
 The records it hands out (nodes, edges, step events) are declared and made in `trace.py`."""
 
-import gc
-
 from .autodiff import backward, forward, warnings_for
+from .collector import quiet
 from .expand import expand as expand_program
 from .graph import build, seed_for
 from .limits import DEFAULT_LIMITS
@@ -13,21 +12,28 @@ from .parser import parse
 from .trace import edge_records, forward_events, node_ids, node_records
 
 
+# From about this size on, what an evaluation makes goes straight to the GC's oldest
+# generation (collector.py): ~1,000 nodes, whose records take ~20 ms to make, against a
+# collection of the caller's young objects first (well under a millisecond).
+LARGE_CHARS, LARGE_NODES = 5_000, 1_000
+
+
 class Result:
-    """What one evaluation produced; `nodes` and `edges` are built on first access."""
+    """What one evaluation produced; `nodes` (and `edges` after a mistake's pass) are
+    built on first access."""
 
     __slots__ = ("graph", "ids", "value", "gradients", "steps", "warnings", "finite", "_grads",
                  "_contributions", "_nodes", "_edges", "mistake", "_right")
 
     def __init__(self, graph, ids, vals, grads, contributions, steps, warnings, finite,
-                 mistake=None, right=None):
+                 mistake=None, right=None, edges=None):
         self.graph, self.ids = graph, ids
         self.value = vals[graph.output]
         self.gradients = {name: grads[i] for name, i in graph.variables.items()}
         self.steps, self.warnings = steps, warnings
         self.finite = finite  # every value, gradient and contribution is a finite number
         self._grads, self._contributions = grads, contributions
-        self._nodes = self._edges = None
+        self._nodes, self._edges = None, edges  # the edges come made by the backward pass
         # With a mistake: the MistakeReport (trace.py), and the right pass's (grads,
         # contributions) for the nodes' and edges' `right_grad`; else None.
         self.mistake, self._right = mistake, right
@@ -44,13 +50,13 @@ class Result:
     @property
     def nodes(self):
         if self._nodes is None:
-            self._nodes = _quiet_gc(self._build_nodes)
+            self._nodes = quiet(self._build_nodes, len(self.graph) >= LARGE_NODES)
         return self._nodes
 
     @property
     def edges(self):
         if self._edges is None:
-            self._edges = _quiet_gc(self._build_edges)
+            self._edges = quiet(self._build_edges, len(self.graph) >= LARGE_NODES)
         return self._edges
 
     def _build_nodes(self):
@@ -68,18 +74,6 @@ class Result:
         return edges
 
 
-def _quiet_gc(build):
-    """Run `build` with the cyclic GC paused: it makes many small objects and no cycles,
-    and the GC would rescan the growing heap over and over (a large share of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return build()
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def evaluate(expression, values, output_grad=None, expand=False, limits=None, mistake=None):
     """Evaluate `expression` at `values` and backpropagate from its output.
 
@@ -95,7 +89,8 @@ def evaluate(expression, values, output_grad=None, expand=False, limits=None, mi
     """
     limits = limits or DEFAULT_LIMITS
     mistakes.check(mistake)
-    return _quiet_gc(lambda: _evaluate(expression, values, output_grad, expand, limits, mistake))
+    large = isinstance(expression, str) and len(expression) >= LARGE_CHARS
+    return quiet(lambda: _evaluate(expression, values, output_grad, expand, limits, mistake), large)
 
 
 def _evaluate(expression, values, output_grad, expand, limits, mistake=None):
@@ -115,12 +110,14 @@ def run(graph, seed, mistake=None):
     forward(graph, vals)
     ids = node_ids(len(graph))
     steps = forward_events(graph, ids, vals)
-    report = right = None
+    report = right = edges = None
     if mistake is None:
-        grads, contributions, backward_steps = backward(graph, vals, seed, ids)
+        edges = [None] * graph.edge_count
+        grads, contributions, backward_steps = backward(graph, vals, seed, ids, edges)
     else:
         grads, contributions, backward_steps, report, right = mistakes.backward(
             graph, vals, seed, ids, mistake)
     steps += backward_steps
     warnings, finite = warnings_for(graph, vals, grads, contributions, ids)
-    return Result(graph, ids, vals, grads, contributions, steps, warnings, finite, report, right)
+    return Result(graph, ids, vals, grads, contributions, steps, warnings, finite, report, right,
+                  edges)

@@ -15,7 +15,8 @@ import numpy as np
 
 from .autodiff import forward
 from .errors import ExpressionError
-from .evaluate import _quiet_gc, prepare, run
+from .collector import quiet
+from .evaluate import prepare, run
 from .graph import seed_for
 from .limits import DEFAULT_LIMITS
 from .mistakes import check as check_mistake
@@ -82,10 +83,10 @@ def gradcheck(expression, values, eps=1e-6, output_grad=None, expand=False, limi
     if not (isinstance(eps, (int, float)) and 0 < eps < 1):
         raise ValueError("eps must be a number between 0 and 1")
     check_mistake(mistake)
-    graph = _quiet_gc(lambda: prepare(expression, values, expand, limits))
+    graph = quiet(lambda: prepare(expression, values, expand, limits))
     seed = seed_for(graph, output_grad, limits)
     picks_of = plan(graph, limits, len(expression))  # may refuse: nothing computed yet
-    result = _quiet_gc(lambda: run(graph, seed, mistake))
+    result = quiet(lambda: run(graph, seed, mistake))
     base = list(graph.values)  # its op slots are recomputed for every perturbed input below
 
     def objective(node, value):

@@ -70,8 +70,8 @@ def build(program, values, limits):
     g = Graph()
     g.text, g.args, g.spans, g.output = program.text, program.args, program.spans, program.output
     g.ops = ops = [None if op.__class__ is str else op for op in program.ops]
-    g.kinds = [OP if op is not None else LEAF_KINDS[program.ops[i]]
-               for i, op in enumerate(ops)]
+    g.kinds = [OP if op is not None else LEAF_KINDS[marker]
+               for op, marker in zip(ops, program.ops)]
     labels = program.labels
     g.labels = [labels[i] if op is None else op.label for i, op in enumerate(ops)]
     g.names = names = [None] * n
@@ -100,10 +100,9 @@ def build(program, values, limits):
         elements += size(shapes[i])
     _check(limits, n, elements, flops, program.spans[g.output])
     args = g.args
-    for i in range(n):
+    _index_edges(g)
+    for i in g.op_nodes:
         op = ops[i]
-        if op is None:
-            continue
         a = args[i]
         if op.local is not None and not shapes[a[0]] and not shapes[a[-1]]:
             continue  # the common scalar case, counted above
@@ -128,7 +127,6 @@ def build(program, values, limits):
     elements += scratch + size(shapes[g.output])  # and the seed of the backward pass
     _check(limits, n, elements, flops, g.spans[g.output])
     g.elements, g.flops, g.tensor_ops = elements, flops, tensor_ops
-    _index_edges(g)
     return g
 
 

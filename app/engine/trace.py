@@ -3,11 +3,13 @@
 Everything the engine reports about a graph is declared here and built by the emitters
 below: the node and edge records of `Result.nodes` / `Result.edges` and the step events of
 `Result.steps` (docs/engine.md "Steps"). One exception, for speed: the scalar
-edge events (one per edge of a 10,000-op program) are dict literals in the accumulation
-loop of `autodiff.backward`, the one place every path of the backward pass goes through
-(tests/unit/test_trace.py checks every emitted record against its declaration). The API's
-response models (`app/api/schemas.py`) are generated from these TypedDicts, so
-`/openapi.json` describes every event kind and field, and a field added here shows up there.
+edge events and the edge records (one each per edge of a 10,000-op program) are dict
+literals in the accumulation loop of `autodiff.backward`, the one place every path of the
+backward pass goes through (tests/unit/test_trace.py checks every emitted record against
+its declaration); `edge_records` below makes the edge records of a pass replayed with a
+mistake. The API's response models (`app/api/schemas.py`) are generated from these
+TypedDicts, so `/openapi.json` describes every event kind and field, and a field added here
+shows up there.
 
 They are TypedDicts, i.e. plain dicts at run time: the engine makes tens of thousands of
 them per request, and a dict literal is the cheapest record Python has. Values are the
@@ -149,15 +151,25 @@ RECORDS = (Block, NodeRecord, EdgeRecord, ForwardEvent, SeedEvent, EdgeShapes, E
 
 # ---- emitters (the only places these records are made)
 
+_IDS = []  # "n0", "n1", …, made once: ids are immutable strings, so graphs share them
+
+
 def node_ids(n):
-    return [f"n{i}" for i in range(n)]
+    global _IDS
+    ids = _IDS
+    if len(ids) < n:  # rebound, never grown in place: a concurrent caller sees one or the other
+        _IDS = ids = [f"n{i}" for i in range(n)]
+    return ids[:n]
 
 
 def node_records(g, ids, grads):
     getid = ids.__getitem__
+    # `[]` for the leaves and scalars (most nodes): no call to make an empty list
     nodes = [{"id": node_id, "kind": kind, "op": op and op.name, "label": label,
-              "name": name, "text": text, "inputs": list(map(getid, node_args)),
-              "shape": list(shape), "value": value, "grad": grad, "span": list(span)}
+              "name": name, "text": text,
+              "inputs": list(map(getid, node_args)) if node_args else [],
+              "shape": list(shape) if shape else [], "value": value, "grad": grad,
+              "span": list(span)}
              for node_id, kind, op, label, name, text, node_args, shape, value, grad, span
              in zip(ids, g.kinds, g.ops, g.labels, g.names, node_texts(g), g.args, g.shapes,
                     g.values, grads, g.spans)]
@@ -168,6 +180,8 @@ def node_records(g, ids, grads):
 
 
 def edge_records(g, ids, contributions):
+    """The EdgeRecords after a pass replayed with a mistake (the right pass makes its own,
+    in `autodiff.backward`)."""
     return [{"id": e, "source": ids[j], "target": ids[i], "index": k, "grad": c}
             for e, (j, i, k, c) in enumerate(zip(*g.edge_list(), contributions))]
 

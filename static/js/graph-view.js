@@ -10,6 +10,7 @@ const d3 = globalThis.d3;
 // Cell opacity at full strength in an exported SVG (no CSS variables there); on the page
 // the theme's --heat-cap applies (style.css).
 const EXPORT_HEAT_CAP = 0.6;
+const SVG_NS = "http://www.w3.org/2000/svg";
 const PARTIAL = "\u2202"; // ∂: marks gradients, so they differ from values by more than place
 const MARK_SIZE = 12; // px, the ∂ beside a gradient (style.css .grd-mark)
 const LEGEND_ROOM = 64; // px below the framed graph for the heat legend (two rows and a caption)
@@ -37,7 +38,8 @@ export class GraphView {
     // anything else on the page is, e.g. the step counter's text on every step.
     const wrap = svg.parentElement;
     new ResizeObserver(() => {
-      this.svg.attr("width", wrap.clientWidth).attr("height", wrap.clientHeight);
+      this.canvas = { width: wrap.clientWidth, height: wrap.clientHeight };
+      this.svg.attr("width", this.canvas.width).attr("height", this.canvas.height);
       this.fit(); // a new window size: frame the whole graph again
     }).observe(wrap);
     this.reducedMotion = globalThis.matchMedia?.("(prefers-reduced-motion: reduce)").matches;
@@ -49,7 +51,7 @@ export class GraphView {
     this.graph = graph;
     this.layout = layout;
     this.nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
-    this.root.selectAll("*").remove();
+    this.root.node().replaceChildren(); // one call, not one removal per element
     this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
     this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
     this.outgoing = d3.rollup(graph.edges, (v) => v.length, (e) => e.source);
@@ -203,6 +205,7 @@ export class GraphView {
     const lang = document.documentElement.lang; // the node names screen readers hear
     const scales = sharedScales(this.heatNodes, values, grads);
     this._updateLegend(scales, digits, lang);
+    const boxes = this.layout.nodes;
     this.nodes.each(function updateNode(n) {
       const v = values.get(n.id);
       const g = grads.get(n.id);
@@ -235,8 +238,9 @@ export class GraphView {
       sel.select("text.grd-mark").attr("x", markWidth / 2 - (gradText.length * 12 * MONO_CHAR) / 2 - 1)
         .text(gradText ? PARTIAL : "");
       if (n.shape.length) {
-        heatmap(sel, "heat-val", v, -1, scales.value, digits);
-        heatmap(sel, "heat-grad", g, 1, scales.grad, digits);
+        const half = drawnSize(n, boxes.get(n.id)).height / 2;
+        heatmap(sel, "heat-val", v, -1, scales.value, digits, half);
+        heatmap(sel, "heat-grad", g, 1, scales.grad, digits, half);
       }
     });
     this.wires.each(function updateWire(e) {
@@ -306,7 +310,11 @@ export class GraphView {
     return Math.min(width / (layout.width + 2 * FIT_PAD), (height - below) / (layout.height + 2 * FIT_PAD), 1.6);
   }
 
+  // The size the resize observer last saw: reading clientWidth right after a new drawing
+  // went in would make the browser lay out the whole page there and then (~190 ms at
+  // 2,000 nodes), before the frame that lays it out anyway.
   _canvas() {
+    if (this.canvas) return this.canvas;
     const wrap = this.svg.node().parentElement;
     return { width: wrap.clientWidth, height: wrap.clientHeight };
   }
@@ -421,7 +429,10 @@ function signed(v, digits) {
   return toNumber(v) > 0 ? `+${text}` : text;
 }
 
-function heatmap(sel, cls, value, side, m, digits) {
+// `half`: half the node's drawn height (from its size, not getBBox(), which would make the
+// browser lay out the page there and then, once per heatmap). Built with the DOM directly:
+// a heatmap is many small elements, and they are made again on every step that changes it.
+function heatmap(sel, cls, value, side, m, digits, half) {
   // The shared scale m (heat-scale.js): strength |x| / m, the sign's colour (CSS classes).
   sel.select(`g.${cls}`).remove();
   const box = sel.datum();
@@ -429,23 +440,26 @@ function heatmap(sel, cls, value, side, m, digits) {
   if (!Array.isArray(value) || !geometry) return;
   const rows = Array.isArray(value[0]) ? value : [value];
   const { cellWidth: cw, cellHeight: ch, width: w, height: h } = geometry;
-  const half = sel.select(".shape").node().getBBox().height / 2;
   const y0 = side < 0 ? -half - 4 - h : half + 4;
-  const g = sel.append("g").attr("class", `heat ${cls}`)
-    .attr("transform", `translate(${-w / 2},${y0})`);
+  const svgEl = (name, attrs, text) => {
+    const e = document.createElementNS(SVG_NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const g = svgEl("g", { class: `heat ${cls}`, transform: `translate(${-w / 2},${y0})` });
   rows.forEach((row, i) => row.forEach((v, j) => {
     const level = heatLevel(v, m);
-    g.append("rect").attr("x", j * cw).attr("y", i * ch).attr("width", cw).attr("height", ch)
-      .attr("class", `cell ${signClass(v)}`)
-      .attr("fill-opacity", EXPORT_HEAT_CAP * level)
-      .style("--level", level)
-      .append("title").text(formatValue(v, 6));
+    const cell = svgEl("rect", { x: j * cw, y: i * ch, width: cw, height: ch, class: `cell ${signClass(v)}`,
+      "fill-opacity": EXPORT_HEAT_CAP * level });
+    cell.style.setProperty("--level", level);
+    cell.append(svgEl("title", {}, formatValue(v, 6)));
+    g.append(cell);
     if (geometry.numbered) {
-      g.append("text").attr("class", "heat-num")
-        .attr("x", (j + 0.5) * cw).attr("y", (i + 0.5) * ch)
-        .text(formatCompact(v, digits));
+      g.append(svgEl("text", { class: "heat-num", x: (j + 0.5) * cw, y: (i + 0.5) * ch }, formatCompact(v, digits)));
     }
   }));
-  g.append("rect").attr("class", "heat-frame").attr("width", w).attr("height", h);
-  if (side > 0) g.append("text").attr("class", "grd-mark").attr("x", -4).attr("y", h / 2).text(PARTIAL);
+  g.append(svgEl("rect", { class: "heat-frame", width: w, height: h }));
+  if (side > 0) g.append(svgEl("text", { class: "grd-mark", x: -4, y: h / 2 }, PARTIAL));
+  sel.node().append(g);
 }

@@ -1,6 +1,9 @@
 // Graph layout for the computation graph: layered, LEFT-TO-RIGHT (inputs on the left, the
-// output on the right), computed with d3-dag's sugiyama layout run top-down, then the axes
+// output on the right): a layered drawing (sugiyama.js) run top-down, then the axes
 // swapped. Pure (no DOM): the same module runs in the browser and in Node's tests.
+//
+//   layoutBounds(graph, options) -> {width, height}: the least size layoutGraph can give
+//     the graph, from its layers alone (a cheap "could it ever be readable?").
 //
 // API
 // ---
@@ -13,10 +16,10 @@
 //   Layout = {
 //     width, height,        // size of the whole drawing (margins and label room included);
 //                           // every coordinate below lies in [0, width] x [0, height]
-//     mode,                 // "quality" or "fast": which sugiyama settings were used
+//     mode,                 // "quality" or "fast": which settings were used (below)
 //     layers,               // number of columns
-//     dummies,              // number of dummy nodes d3-dag laid out (see Edge routing)
-//     threaded,             // number of edges routed around the nodes instead of by d3-dag
+//     dummies,              // number of dummy nodes laid out (see Edge routing)
+//     threaded,             // number of edges routed around the nodes, without dummies
 //     nodes: Map(node id -> {
 //       x, y,               // CENTRE of the node's box
 //       width, height,      // the box itself (labels not included)
@@ -47,7 +50,7 @@
 //   Map keys are exactly the input ids, in input order (edge ids keep their type: numbers).
 //
 // Blocks. A block's members (and the dummy nodes of wires between two of them) are made
-// contiguous in every column after d3-dag's decrossing (groupBlocks), and after its
+// contiguous in every column after the crossing reduction (groupBlocks), and after its
 // coordinates each block is moved as one piece whose extent is its frame, pushing what
 // follows it in any column down (separateBlocks): frames never hold another node.
 //
@@ -69,11 +72,11 @@
 // between columns, where there are no nodes; so no edge crosses a node's box or label slot.
 // A curve that is monotone between consecutive points (d3.curveMonotoneX) keeps that; a
 // curve that overshoots (curveBasis, curveCatmullRom) may not.
-// - Edges given to d3-dag get one control point per layer they cross (a "dummy node", placed
+// - Edges laid out get one control point per layer they cross (a "dummy node", placed
 //   like a zero-width node between the slots), widened here into a run across the column.
 // - Staged programs have many long forks (a stage reused hundreds of layers later): one
-//   2,115-node program needs ~185,000 dummy nodes, which takes d3-dag minutes. So pairs are
-//   given to d3-dag shortest span first while their dummies fit the mode's budget (below);
+//   2,115-node program would need ~185,000 dummy nodes. So pairs are laid out shortest
+//   span first while their dummies fit the mode's budget (below);
 //   the others are "threaded" afterwards: a straight line aimed at the target, bent only
 //   where a column's slot is in the way, to the nearest free height in that column.
 //
@@ -93,29 +96,29 @@
 // block names: shape labels first, then gradient labels; a label that found no free spot is
 // placed again once the others are known, and if some still find none, the gaps they are in
 // are widened (gapStep px, at most gapRounds times; small graphs only) and the layout is
-// finished again from d3-dag's coordinates. Widths: edgeLabelWidth(edge) if given, else the
+// finished again from the same coordinates. Widths: edgeLabelWidth(edge) if given, else the
 // characters (a shape, or edgeLabelChars) times edgeLabelCharWidth. The
 // second wire of x*x follows the first up to that label and turns to its own port after
 // it, so the pair shows one label. The spot is the polyline's middle point, where
 // graph-view draws the label.
 //
-// Multi-edges (x*x: two edges between one pair): d3-dag's graph accepts multi-links (it adds
-// a layer to bend them apart), but here each (source, target) pair is ONE link; every edge
-// gets its own end point from its index, so the two edges of x*x end at different heights.
+// Multi-edges (x*x: two edges between one pair): each (source, target) pair is ONE link of
+// the layered drawing; every edge gets its own end point from its index, so the two edges
+// of x*x end at different heights.
 //
 // Settings (mode "auto"), chosen from measurements (see the layout tests' timings):
-// - "quality" up to qualityLimit / 2 nodes: two-layer decrossing (4 passes) and d3-dag's
-//   simplex coordinates, with at most qualityLimit nodes + dummy nodes (simplex coordinates
-//   grow fast: ~0.3 s at 600 of them; quadratic ones ~0.5 s already at 300).
-// - "fast" above: one decrossing pass and coordAligned() below (linear time), with at most
+// - "quality" up to qualityLimit / 2 nodes: median decrossing (4 passes, then swaps of
+//   neighbours) and the straightest wires (coordSimplex: a network simplex, ~2 ms at 30
+//   nodes; it grows quadratically, so at most qualityLimit nodes + dummy nodes).
+// - "fast" above: one decrossing pass and coordAligned (sugiyama.js, linear time), with at most
 //   dummyBudget dummy nodes.
-// Layering of the whole graph: network simplex up to simplexLimit nodes (~0.2 s at 2,000),
-// d3-dag's compacted longest path above (~10 ms; the same total edge length on staged
+// Layers: least total wire length (network simplex) up to simplexLimit nodes (~15 ms at
+// 1,400), longest paths to the output above (linear; the same total length on staged
 // programs).
 //
 // Deterministic: the same input (same order of nodes and edges) gives the same output.
 
-import * as dag from "../vendor/d3-dag/d3-dag.esm.min.mjs";
+import { coordAligned, coordSimplex, decross, rankLongestPath, rankSimplex, sugiLayers } from "./sugiyama.js";
 import { formatShape } from "./format.js";
 
 export const LAYOUT_DEFAULTS = Object.freeze({
@@ -133,7 +136,7 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   mode: "auto",          // "auto" | "quality" | "fast"
   qualityLimit: 300,     // "auto": quality settings up to qualityLimit / 2 nodes, with
                          // dummy nodes up to qualityLimit - nodes
-  dummyBudget: 2000,     // dummy nodes d3-dag may get in "fast" mode
+  dummyBudget: 2000,     // dummy nodes laid out in "fast" mode
   layering: "auto",      // "auto" | "simplex" | "longest-path"
   simplexLimit: 1000,    // "auto" layering: simplex up to this many nodes
   commutative: ["add", "mul", "max", "min", "dot"],  // ops whose ports follow the sources'
@@ -159,225 +162,70 @@ export const LAYOUT_DEFAULTS = Object.freeze({
   gapStep: 16,           //   times (graphs in "quality" mode), this many px each time
 });
 
-/** The d3-dag sugiyama operator of a mode (sizes, gaps and layering are set later). */
-export function sugiyamaFor(mode) {
-  if (mode === "fast") {
-    return dag.sugiyama().decross(dag.decrossTwoLayer().passes(1)).coord(coordAligned());
+/** Every node's size: {width, height, shape, band?} by id (options' nodeSize over defaults). */
+function sizesOf(inNodes, o) {
+  const sizes = new Map();
+  for (const node of inNodes) {
+    if (sizes.has(node.id)) throw new Error(`duplicate node id: ${node.id}`);
+    const s = { ...defaultSize(node, o), ...(o.nodeSize ? o.nodeSize(node) : {}) };
+    if (!(s.width > 0 && s.height > 0)) throw new Error(`bad size for node ${node.id}`);
+    sizes.set(node.id, s);
   }
-  if (mode === "quality") {
-    return dag.sugiyama().decross(dag.decrossTwoLayer().passes(4)).coord(dag.coordSimplex());
+  return sizes;
+}
+
+/** The links (one per source–target pair, by "source\0target") and every node's layer. */
+function layered(inNodes, inEdges, o) {
+  const indexOf = new Map(inNodes.map((node, i) => [node.id, i]));
+  const pairs = new Map();
+  const pairList = [];
+  for (const e of inEdges) {
+    if (!indexOf.has(e.source) || !indexOf.has(e.target)) {
+      throw new Error(`edge ${e.id} refers to an unknown node`);
+    }
+    const key = `${e.source}\u0000${e.target}`;
+    if (!pairs.has(key)) {
+      const pair = { source: indexOf.get(e.source), target: indexOf.get(e.target), span: 0, points: null };
+      pairs.set(key, pair);
+      pairList.push(pair);
+    }
   }
-  throw new Error(`unknown layout mode: ${mode}`);
+  const layering = o.layering === "auto"
+    ? (inNodes.length <= o.simplexLimit ? "simplex" : "longest-path")
+    : o.layering;
+  const ranks = pairList.map((p) => [p.source, p.target]);
+  const layerOf = layering === "simplex" ? rankSimplex(inNodes.length, ranks)
+    : layering === "longest-path" ? rankLongestPath(inNodes.length, ranks)
+      : null;
+  if (!layerOf) throw new Error(`unknown layering: ${layering}`);
+  return { pairs, pairList, layerOf };
 }
 
 /**
- * A d3-dag Coord operator (cross-axis coordinates of the layered "sugi" nodes) in linear
- * time, for large graphs: d3-dag's coordGreedy iterates up to once per layer over the whole
- * graph (1.9 s on a 993-layer program) and the optimising ones are slower still.
- *
- * 1. Alignment (after Brandes & Köpf): top-down, each node joins the "block" of one parent
- *    that is not a source, preferring the block with the most real nodes, so the main chain
- *    of a program becomes one straight line; alignments never cross, and a dummy chain (a
- *    long edge) is not cut by a crossing alignment. A block's nodes share one coordinate;
- *    blocks of fewer than `minBlock` real nodes are dissolved.
- * 2. Compaction: blocks packed to the left and to the right (longest paths over "is left
- *    of" constraints), then averaged; both are feasible, so the average is too.
- * 3. A few sweeps move each block to the median of its neighbours' coordinates, clamped
- *    between its neighbours in every layer (so it stays feasible).
+ * The least size layoutGraph could give the graph, from its layers alone (no crossing
+ * reduction, no coordinates, no wires): every column as wide as its widest node and
+ * layerGap apart, the fullest column's slots stacked nodeGap apart. Cheap enough to ask
+ * "could this ever be readable at this size?" before laying a graph out.
  */
-export function coordAligned(sweeps = 4, minBlock = 8) {
-  function coord(layers, sep) {
-    const pos = new Map();
-    for (const layer of layers) layer.forEach((v, i) => pos.set(v, i));
-    const isDummy = (v) => v.data.role === "link";
-
-    // Type-1 conflicts: a segment with a real end crossing an inner (dummy-dummy) segment.
-    const marked = new Map();  // child -> Set(parents it must not be aligned with)
-    for (let i = 0; i + 1 < layers.length; i++) {
-      const upper = layers[i];
-      const lower = layers[i + 1];
-      let k0 = 0;
-      let l = 0;
-      for (let l1 = 0; l1 < lower.length; l1++) {
-        const v = lower[l1];
-        let inner;
-        if (isDummy(v)) {
-          for (const u of v.parents()) if (isDummy(u)) inner = pos.get(u);
-        }
-        if (l1 === lower.length - 1 || inner !== undefined) {
-          const k1 = inner ?? upper.length - 1;
-          for (; l <= l1; l++) {
-            const w = lower[l];
-            for (const u of w.parents()) {
-              const p = pos.get(u);
-              if ((p < k0 || p > k1) && !(isDummy(u) && isDummy(w))) {
-                if (!marked.has(w)) marked.set(w, new Set());
-                marked.get(w).add(u);
-              }
-            }
-          }
-          k0 = k1;
-        }
-      }
-    }
-
-    // 1. Vertical alignment into blocks.
-    const root = new Map();
-    const weight = new Map();  // root -> real nodes in the block (+ a little per dummy)
-    const alignedDown = new Set();
-    for (let i = 0; i < layers.length; i++) {
-      let r = -1;
-      for (const v of layers[i]) {
-        let best;
-        let bestWeight = -1;
-        for (const u of v.parents()) {
-          const p = pos.get(u);
-          // Sources (variables, constants) stay single: aligned into their consumers,
-          // repeated side inputs would stack up into a staircase.
-          if (p <= r || alignedDown.has(u) || u.nparents() === 0) continue;
-          if (marked.has(v) && marked.get(v).has(u)) continue;
-          const wgt = weight.get(root.get(u));
-          if (wgt > bestWeight || (wgt === bestWeight && p < pos.get(best))) {
-            best = u;
-            bestWeight = wgt;
-          }
-        }
-        const add = isDummy(v) ? 1e-3 : 1;
-        if (best === undefined) {
-          root.set(v, v);
-          weight.set(v, add);
-        } else {
-          alignedDown.add(best);
-          const rt = root.get(best);
-          root.set(v, rt);
-          weight.set(rt, weight.get(rt) + add);
-          r = pos.get(best);
-        }
-      }
-    }
-
-    // Blocks, numbered in order of their roots (top-down, left to right). Blocks of fewer
-    // than minBlock real nodes are split again: short side chains stacked one below the
-    // other make staircases (a 2,115-node program: 7,456 px tall with every block kept,
-    // 1,612 px with minBlock 8, 1,018 px with none but then no chain is straight).
-    const blockIndex = new Map();
-    const blockNodes = [];
-    const blockOf = new Map();
-    for (const layer of layers) {
-      for (const v of layer) {
-        const rt = weight.get(root.get(v)) >= minBlock ? root.get(v) : v;
-        if (!blockIndex.has(rt)) {
-          blockIndex.set(rt, blockNodes.length);
-          blockNodes.push([]);
-        }
-        const b = blockIndex.get(rt);
-        blockOf.set(v, b);
-        blockNodes[b].push(v);
-      }
-    }
-    const nb = blockNodes.length;
-
-    // "Is left of" constraints between blocks: b -> c with a minimal distance.
-    const lefts = blockNodes.map(() => []);   // [block, distance] pairs
-    const rights = blockNodes.map(() => []);
-    const leftHalf = new Float64Array(nb);
-    const rightHalf = new Float64Array(nb);
-    for (const layer of layers) {
-      for (let j = 0; j < layer.length; j++) {
-        const v = layer[j];
-        const b = blockOf.get(v);
-        leftHalf[b] = Math.max(leftHalf[b], sep(undefined, v));
-        rightHalf[b] = Math.max(rightHalf[b], sep(v, undefined));
-        if (j > 0) {
-          const w = layer[j - 1];
-          const a = blockOf.get(w);
-          const d = sep(w, v);
-          lefts[b].push([a, d]);
-          rights[a].push([b, d]);
-        }
-      }
-    }
-
-    // 2. Left and right packing (longest paths in topological order), averaged.
-    const topo = topologicalBlocks(nb, lefts, rights);
-    const xl = new Float64Array(nb);
-    for (const b of topo) {
-      let x = leftHalf[b];
-      for (const [a, d] of lefts[b]) x = Math.max(x, xl[a] + d);
-      xl[b] = x;
-    }
-    const dr = new Float64Array(nb);
-    for (let t = nb - 1; t >= 0; t--) {
-      const b = topo[t];
-      let x = rightHalf[b];
-      for (const [c, d] of rights[b]) x = Math.max(x, dr[c] + d);
-      dr[b] = x;
-    }
-    let width = 0;
-    for (let b = 0; b < nb; b++) {
-      width = Math.max(width, xl[b] + rightHalf[b], dr[b] + leftHalf[b]);
-    }
-    const x = new Float64Array(nb);
-    for (let b = 0; b < nb; b++) x[b] = (xl[b] + (width - dr[b])) / 2;
-
-    // 3. Sweeps towards the median of the neighbours, staying feasible.
-    const neighbours = blockNodes.map((vs, b) => {
-      const out = [];
-      for (const v of vs) {
-        for (const u of v.parents()) if (blockOf.get(u) !== b) out.push(blockOf.get(u));
-        for (const u of v.children()) if (blockOf.get(u) !== b) out.push(blockOf.get(u));
-      }
-      return out;
-    });
-    const vals = [];
-    for (let s = 0; s < sweeps; s++) {
-      for (let t = 0; t < nb; t++) {
-        const b = s % 2 === 0 ? t : nb - 1 - t;
-        const nbs = neighbours[b];
-        if (nbs.length === 0) continue;
-        vals.length = 0;
-        for (const c of nbs) vals.push(x[c]);
-        vals.sort((p, q) => p - q);
-        const m = vals.length >> 1;
-        const want = vals.length % 2 ? vals[m] : (vals[m - 1] + vals[m]) / 2;
-        let lo = leftHalf[b];
-        for (const [a, d] of lefts[b]) lo = Math.max(lo, x[a] + d);
-        let hi = width - rightHalf[b];
-        for (const [c, d] of rights[b]) hi = Math.min(hi, x[c] - d);
-        if (lo <= hi) x[b] = Math.min(Math.max(want, lo), hi);
-      }
-    }
-
-    // Shift to start at 0.
-    let min = Infinity;
-    let max = -Infinity;
-    for (let b = 0; b < nb; b++) {
-      min = Math.min(min, x[b] - leftHalf[b]);
-      max = Math.max(max, x[b] + rightHalf[b]);
-    }
-    for (const layer of layers) for (const v of layer) v.x = x[blockOf.get(v)] - min;
-    return max - min;
-  }
-  return coord;
-}
-
-/** Blocks in an order where every block comes after the blocks left of it (Kahn). */
-function topologicalBlocks(nb, lefts, rights) {
-  const indeg = new Int32Array(nb);
-  for (let b = 0; b < nb; b++) indeg[b] = lefts[b].length;
-  const order = [];
-  for (let b = 0; b < nb; b++) if (indeg[b] === 0) order.push(b);
-  for (let i = 0; i < order.length; i++) {
-    for (const [c] of rights[order[i]]) if (--indeg[c] === 0) order.push(c);
-  }
-  if (order.length !== nb) throw new Error("layout: crossing block alignment");
-  return order;
-}
-
-function layeringFor(name) {
-  if (name === "simplex") return dag.layeringSimplex();
-  if (name === "longest-path") return dag.layeringLongestPath();
-  throw new Error(`unknown layering: ${name}`);
+export function layoutBounds(graph, options = {}) {
+  const o = { ...LAYOUT_DEFAULTS, ...options };
+  const inNodes = graph.nodes || [];
+  if (!inNodes.length) return { width: 2 * o.margin, height: 2 * o.margin };
+  const sizes = sizesOf(inNodes, o);
+  const { layerOf } = layered(inNodes, graph.edges || [], o);
+  const widths = [];
+  const heights = [];
+  inNodes.forEach((node, i) => {
+    const s = sizes.get(node.id);
+    const l = layerOf[i];
+    widths[l] = Math.max(widths[l] ?? 0, bandOf(s));
+    heights[l] = (heights[l] ?? -o.nodeGap) + s.height + 2 * o.labelRoom + o.nodeGap;
+  });
+  const columns = widths.filter((w) => w !== undefined);
+  return {
+    width: columns.reduce((a, b) => a + b, 0) + (columns.length - 1) * o.layerGap + 2 * o.margin,
+    height: Math.max(...heights.filter((h) => h !== undefined)) + 2 * o.margin,
+  };
 }
 
 function defaultSize(node, o) {
@@ -465,10 +313,12 @@ class Column {
    *  be; between them, beside the node, there is no label. */
   overlap([x0, y0, x1, y1], half, clear, bandWeight) {
     let area = 0;
-    for (let i = upperBound(this.bottoms, y0 + EPS); i < this.tops.length && this.tops[i] < y1 - EPS; i++) {
+    const i0 = upperBound(this.bottoms, y0 + EPS);
+    if (i0 === this.tops.length || this.tops[i0] >= y1 - EPS) return 0;  // the usual case
+    const dy = (a, b) => Math.max(0, Math.min(y1, b) - Math.max(y0, a));
+    const across = (reach) => Math.max(0, Math.min(x1, this.x + reach) - Math.max(x0, this.x - reach));
+    for (let i = i0; i < this.tops.length && this.tops[i] < y1 - EPS; i++) {
       const [top, bottom] = [this.tops[i], this.bottoms[i]];
-      const dy = (a, b) => Math.max(0, Math.min(y1, b) - Math.max(y0, a));
-      const across = (reach) => Math.max(0, Math.min(x1, this.x + reach) - Math.max(x0, this.x - reach));
       const rows = dy(top, Math.min(bottom, top + this.room)) + dy(Math.max(top, bottom - this.room), bottom);
       area += bandWeight * dy(top, bottom) * across(half + clear)
         + rows * across(Math.max(half, this.reach[i]) + clear)
@@ -494,8 +344,6 @@ class Column {
 
 /**
  * Lay out the graph left to right. See the top of this file for the result and options.
- * `options.operator` may be a d3-dag sugiyama operator to use instead of the mode's (its
- * node size, gap and layering are replaced); for experiments and benchmarks.
  */
 export function layoutGraph(graph, options = {}) {
   const o = { ...LAYOUT_DEFAULTS, ...options };
@@ -507,114 +355,76 @@ export function layoutGraph(graph, options = {}) {
   };
   if (inNodes.length === 0 && inEdges.length === 0) return result;
 
-  // Sizes; the column width is the widest node, so every column has the same band.
-  const sizes = new Map();
+  // Sizes; columns all as wide as the widest node at first (narrowed below).
+  const sizes = sizesOf(inNodes, o);
   let columnWidth = 0;
-  for (const node of inNodes) {
-    if (sizes.has(node.id)) throw new Error(`duplicate node id: ${node.id}`);
-    const s = { ...defaultSize(node, o), ...(o.nodeSize ? o.nodeSize(node) : {}) };
-    if (!(s.width > 0 && s.height > 0)) throw new Error(`bad size for node ${node.id}`);
-    sizes.set(node.id, s);
-    columnWidth = Math.max(columnWidth, bandOf(s));
-  }
+  for (const s of sizes.values()) columnWidth = Math.max(columnWidth, bandOf(s));
+
+  // 1. One link per (source, target) pair, node indexes in input order, and the layers.
+  // points: the link's polyline through its dummy nodes, null when it is threaded instead.
+  const { pairs, pairList, layerOf } = layered(inNodes, inEdges, o);
 
   // Input ports per node: its inputs, or more if an edge's index says so.
   const ports = new Map();
   for (const node of inNodes) ports.set(node.id, (node.inputs || []).length);
-  for (const e of inEdges) {
-    if (!sizes.has(e.source) || !sizes.has(e.target)) {
-      throw new Error(`edge ${e.id} refers to an unknown node`);
-    }
-    ports.set(e.target, Math.max(ports.get(e.target), (e.index ?? 0) + 1));
-  }
+  for (const e of inEdges) ports.set(e.target, Math.max(ports.get(e.target), (e.index ?? 0) + 1));
 
-  // d3-dag graph: one node per node, one link per (source, target) pair.
-  const g = dag.graph();
-  const dnodes = new Map();
-  for (const node of inNodes) dnodes.set(node.id, g.node(node.id));
-  const pairs = new Map();  // "source\0target" -> {link, span}
-  const pairList = [];
-  for (const e of inEdges) {
-    const key = `${e.source}\u0000${e.target}`;
-    if (!pairs.has(key)) {
-      const pair = { link: g.link(dnodes.get(e.source), dnodes.get(e.target)), span: 0 };
-      pairs.set(key, pair);
-      pairList.push(pair);
-    }
-  }
-
-  // 1. Layers of the whole graph.
-  const layeringName = o.layering === "auto"
-    ? (inNodes.length <= o.simplexLimit ? "simplex" : "longest-path")
-    : o.layering;
-  const height = layeringFor(layeringName)(g, dag.layerSeparation);
-  const layerIndex = new Map();
-  for (const [id, dn] of dnodes) layerIndex.set(id, dn.y);
-
-  // 2. Links to d3-dag, shortest first, while their dummy nodes fit the budget.
+  // 2. Links laid out with dummy nodes, shortest first, while their dummies fit the budget.
   const mode = o.mode === "auto"
     ? (2 * inNodes.length <= o.qualityLimit ? "quality" : "fast")
     : o.mode;
+  if (mode !== "quality" && mode !== "fast") throw new Error(`unknown layout mode: ${mode}`);
   const budget = mode === "quality" ? Math.max(0, o.qualityLimit - inNodes.length) : o.dummyBudget;
   for (const p of pairList) {
-    p.span = p.link.target.y - p.link.source.y;
-    if (p.span <= 0) throw new Error("the graph has a cycle");  // d3-dag would reverse it
+    p.span = layerOf[p.target] - layerOf[p.source];
+    if (p.span <= 0) throw new Error("the graph has a cycle");
   }
   const order = pairList.map((p, i) => i)
     .sort((a, b) => pairList[a].span - pairList[b].span || a - b);
   let dummies = 0;
-  let k = 0;
-  for (; k < order.length; k++) {
-    const extra = pairList[order[k]].span - 1;
+  const laid = [];
+  for (const k of order) {
+    const extra = pairList[k].span - 1;
     if (extra > 0 && dummies + extra > budget) break;
     dummies += extra;
+    laid.push(k);
   }
-  for (; k < order.length; k++) {
-    const p = pairList[order[k]];
-    p.link.delete();
-    p.link = null;
-  }
+  laid.sort((a, b) => a - b);  // input order, so the drawing does not depend on the spans
+  const links = laid.map((k) => pairList[k]);
 
-  // 3. Sugiyama top-down with those layers: d3-dag's x is our y, its y our x.
-  const fixedLayering = (graph2) => {
-    for (const dn of graph2.nodes()) dn.y = layerIndex.get(dn.data);
-    return height;
-  };
-  let op = (o.operator || sugiyamaFor(mode))
-    .layering(fixedLayering)
-    .nodeSize((dn) => [sizes.get(dn.data).height + 2 * o.labelRoom, columnWidth])
-    .gap([o.nodeGap, o.layerGap]);
+  // 3. Crossing reduction and coordinates; in the layered drawing x runs down the page and
+  // the layer coordinate (y) left to right (the drawing is top-down turned on its side).
+  const { layers, nodes: sugiNodes } = sugiLayers(inNodes.length, layerOf, inNodes.map((n) => n.id), links);
+  const slotOf = (v) => (v.role === "node" ? sizes.get(v.id).height + 2 * o.labelRoom : 0);
+  const sep = (a, b) => ((a ? slotOf(a) : 0) + (b ? slotOf(b) : 0)) / 2 + (a && b ? o.nodeGap : 0);
+  decross(layers, mode === "quality" ? { passes: 4, greedy: true } : { passes: 1 });
   // Composite blocks: members kept together in every column, and every block's frame (its
   // members' slots, padded, with a strip for its name on top) kept clear of other nodes.
   const blockOf = new Map();
   for (const node of inNodes) if (node.block && node.block.id != null) blockOf.set(node.id, node.block.id);
+  const memberOf = (v) => {
+    if (v.role === "node") return blockOf.get(v.id);
+    const b = blockOf.get(inNodes[v.link.source].id);
+    return b !== undefined && b === blockOf.get(inNodes[v.link.target].id) ? b : undefined;
+  };
+  if (blockOf.size) groupBlocks(layers, memberOf);
+  let crossWidth = mode === "quality" ? coordSimplex(layers, sep) : coordAligned(layers, sep);
   if (blockOf.size) {
-    const memberOf = (v) => {
-      if (v.data.role === "node") return blockOf.get(v.data.node.data);
-      const b = blockOf.get(v.data.link.source.data);
-      return b !== undefined && b === blockOf.get(v.data.link.target.data) ? b : undefined;
-    };
-    const halfOf = (v) => (v.data.role === "node"
-      ? sizes.get(v.data.node.data).height / 2 + o.labelRoom : 0);
-    const decross = op.decross();
-    const coord = op.coord();
-    op = op.decross((layers) => {
-      decross(layers);
-      groupBlocks(layers, memberOf);
-    }).coord((layers, sep) => {
-      const w = coord(layers, sep);
-      return separateBlocks(layers, w, memberOf, halfOf, o.nodeGap,
-        o.blockPad + o.blockLabelHeight, o.blockPad);
-    });
+    crossWidth = separateBlocks(layers, crossWidth, memberOf, (v) => slotOf(v) / 2, o.nodeGap,
+      o.blockPad + o.blockLabelHeight, o.blockPad);
   }
-  const dims = op(g);
+  const layerY = (l) => l * (columnWidth + o.layerGap) + columnWidth / 2;
+  const dnodes = new Map();  // node id -> {x (cross), y (layer coordinate)}
+  for (const v of sugiNodes) dnodes.set(v.id, { x: v.x, y: layerY(v.layer) });
+  for (const p of links) p.points = p.chain.map((v) => [v.x, layerY(v.layer)]);
+  const dims = { width: crossWidth, height: layers.length ? layerY(layers.length - 1) + columnWidth / 2 : 0 };
 
   // Gaps widened where wire labels found no free spot (see Wire labels): the layer
-  // coordinates d3-dag gave, stretched piecewise linearly between the columns.
+  // coordinates, stretched piecewise linearly between the columns.
   const layer0 = new Map([...dnodes.values()].map((dn) => [dn, dn.y]));
-  const points0 = new Map(pairList.filter((p) => p.link).map((p) => [p, p.link.points.map((q) => [...q])]));
+  const points0 = new Map(links.map((p) => [p, p.points.map((q) => [...q])]));
   const cols0 = [...new Set(layer0.values())].sort((a, b) => a - b);
-  // Every column as wide as its own widest node (d3-dag spaced them all by the widest of
+  // Every column as wide as its own widest node (layerY spaced them all by the widest of
   // the graph): a gap starts as narrow as layerGap between the two columns' edges.
   const half0 = new Map(cols0.map((x) => [x, 0]));
   for (const node of inNodes) {
@@ -625,15 +435,18 @@ export function layoutGraph(graph, options = {}) {
   const extra = cols0.map((x, c) => (c + 1 < cols0.length ? half0.get(x) + half0.get(cols0[c + 1]) - columnWidth : 0));
   const rounds = 2 * inNodes.length <= o.qualityLimit ? o.gapRounds : 0;
   for (let round = 0; ; round++) {
+    // before[c]: what the gaps before column c add; a point between two columns gets its
+    // share of the gap it is in.
+    const before = [0];
+    for (let c = 0; c + 1 < cols0.length; c++) before.push(before[c] + extra[c]);
     const stretch = (x) => {
-      let add = 0;
-      for (let c = 0; c + 1 < cols0.length && x > cols0[c]; c++) {
-        add += extra[c] * Math.min(1, (x - cols0[c]) / (cols0[c + 1] - cols0[c]));
-      }
-      return x + add;
+      const c = upperBound(cols0, x) - 1;
+      if (c < 0) return x;
+      if (c + 1 >= cols0.length) return x + before[cols0.length - 1];
+      return x + before[c] + (extra[c] * (x - cols0[c])) / (cols0[c + 1] - cols0[c]);
     };
     for (const [dn, y] of layer0) dn.y = stretch(y);
-    for (const [p, pts] of points0) p.link.points = pts.map(([x, y]) => [x, stretch(y)]);
+    for (const [p, pts] of points0) p.points = pts.map(([x, y]) => [x, stretch(y)]);
     result.nodes = new Map();
     result.edges = new Map();
     result.blocks = new Map();
@@ -648,7 +461,7 @@ export function layoutGraph(graph, options = {}) {
   result.height = dims.width + 2 * o.margin;
   return result;
 
-  /** Steps 3 (from d3-dag's coordinates) to 5; returns the gaps whose wire labels found
+  /** Steps 3 (from the layered coordinates) to 5; returns the gaps whose wire labels found
    *  no free spot (column indexes: the gap after that column). */
   function place() {
   // Columns: the distinct layer coordinates of the real nodes.
@@ -691,9 +504,9 @@ export function layoutGraph(graph, options = {}) {
     const tgt = nodes.get(e.target);
     const pair = pairs.get(`${e.source}\u0000${e.target}`);
     let y = src.y;
-    if (pair.link && pair.link.points.length > 2) {
-      y = pair.link.points[pair.link.points.length - 2][0] + o.margin;
-    } else if (!pair.link) {
+    if (pair.points && pair.points.length > 2) {
+      y = pair.points[pair.points.length - 2][0] + o.margin;
+    } else if (!pair.points) {
       const trial = [[src.x + halfOf(src) + stub, src.y]];
       const tx = tgt.x - halfOf(tgt) - stub;
       threadEdge(trial, columns, src.layer + 1, tgt.layer, tx, tgt.y, stub);
@@ -720,10 +533,10 @@ export function layoutGraph(graph, options = {}) {
     // gap (a curve that turned at the column's edge would graze the boxes below or above).
     pushPoint(points, src.x + src.width / 2, src.y);
     pushPoint(points, src.x + halfOf(src) + stub, src.y);
-    if (pair.link) {
+    if (pair.points) {
       // One run across each column the edge crosses, at the dummy node's height (none in a
       // layer without nodes: nothing to avoid there).
-      const lp = pair.link.points;
+      const lp = pair.points;
       for (let i = 1; i < lp.length - 1; i++) {
         const x = lp[i][1] + o.margin;
         const y = lp[i][0] + o.margin;
@@ -766,14 +579,15 @@ export function layoutGraph(graph, options = {}) {
   const colLefts = columns.map((c) => c.x - reach);
   // How much a label box would cover of the slots (with their labels as estimated) and of
   // the shape labels placed so far.
-  const covered = (b) => {
-    let area = placed.overlap(b);
-    for (let c = Math.max(0, upperBound(colLefts, b[2]) - 1); c >= 0; c--) {
-      if (columns[c].x + reach <= b[0]) break;
-      area += columns[c].overlap(b, columns[c].half, o.edgeLabelClear, 4);
+  // The area a box covers of the columns it may meet (right to left, stopping early).
+  const onColumns = (b, clear, bandWeight) => {
+    let area = 0;
+    for (let c = Math.max(0, upperBound(colLefts, b[2]) - 1); c >= 0 && columns[c].x + reach > b[0]; c--) {
+      area += columns[c].overlap(b, columns[c].half, clear, bandWeight);
     }
     return area;
   };
+  const covered = (b) => placed.overlap(b) + onColumns(b, o.edgeLabelClear, 4);
   const anchors = new Map();
   const boxOf = new Map();   // edge -> its label box in `placed`
   const shared = new Set();  // edges whose label spot another edge follows (x*x)
@@ -840,11 +654,12 @@ export function layoutGraph(graph, options = {}) {
     const b = labelBox(e, anchors.get(e).at);
     if (placed.overlap(b) > ownArea(b) + EPS) return true;
     // The slots themselves (no clearance): a label merely close to a node is fine.
-    return columns.some((col) => col.overlap(b, col.half, 0, 1) > EPS);
+    return onColumns(b, 0, 1) > EPS;
   };
+  const colX = columns.map((col) => col.x);
   for (const e of inEdges) {
     if (onSomething(e)) {
-      const c = upperBound(columns.map((col) => col.x), anchors.get(e).at[0]) - 1;
+      const c = upperBound(colX, anchors.get(e).at[0]) - 1;
       if (c >= 0 && c + 1 < columns.length) crowded.add(c);
     }
   }
@@ -877,13 +692,13 @@ function groupBlocks(layers, memberOf) {
 }
 
 /**
- * Frames apart (a coord post-pass, d3-dag's x being our y): every block moves as one item
+ * Frames apart (a coord post-pass, the layered drawing's x being our y): every block moves as one item
  * whose extent is its frame (its members' slots, `top` more above, `bottom` more below);
  * every other (dummy) node is an item of its own. Items that follow each other in a layer
  * must stay `gap` apart; each item is pushed down (never up) by the least that makes every
- * such pair fit (longest paths), so the order and the separations d3-dag chose are kept.
+ * such pair fit (longest paths), so the order and the separations chosen are kept.
  * If two blocks are in opposite orders in two layers no frames can fit: nothing moves.
- * Returns the new extent (d3-dag's width).
+ * Returns the new extent (the layered drawing's width).
  */
 function separateBlocks(layers, width, memberOf, halfOf, gap, top, bottom) {
   const item = new Map();      // sugi node -> item (the block id, or the node itself)
@@ -1060,50 +875,53 @@ function portSlots(inNodes, incoming, arrival, commutative) {
 class LabelGrid {
   constructor(cell) {
     this.cell = cell;
-    this.cells = new Map();
+    this.cells = new Map();  // cell key (a number) -> boxes
+    this.visit = 0;          // marks the boxes seen by one overlap() (a box spans cells)
   }
 
-  * keys([x0, y0, x1, y1]) {
+  /** Calls fn(key) for every cell the box touches. */
+  each([x0, y0, x1, y1], fn) {
     const c = this.cell;
     for (let i = Math.floor(x0 / c); i <= Math.floor(x1 / c); i++) {
-      for (let j = Math.floor(y0 / c); j <= Math.floor(y1 / c); j++) yield `${i},${j}`;
+      for (let j = Math.floor(y0 / c); j <= Math.floor(y1 / c); j++) fn(i * 1048576 + j);
     }
   }
 
   add(box) {
-    for (const key of this.keys(box)) {
-      if (!this.cells.has(key)) this.cells.set(key, []);
-      this.cells.get(key).push(box);
-    }
+    this.each(box, (key) => {
+      const list = this.cells.get(key);
+      if (list) list.push(box);
+      else this.cells.set(key, [box]);
+    });
   }
 
   /** Take out a box added before (the same array); false if it is not there. */
   remove(box) {
     let found = false;
-    for (const key of this.keys(box)) {
+    this.each(box, (key) => {
       const list = this.cells.get(key) || [];
       const i = list.indexOf(box);
       if (i >= 0) {
         list.splice(i, 1);
         found = true;
       }
-    }
+    });
     return found;
   }
 
   /** The area `box` shares with the boxes added (a box in several cells counts once). */
   overlap(box) {
     const [x0, y0, x1, y1] = box;
-    const seen = new Set();
+    const visit = ++this.visit;
     let area = 0;
-    for (const key of this.keys(box)) {
+    this.each(box, (key) => {
       for (const b of this.cells.get(key) || []) {
-        if (seen.has(b)) continue;
-        seen.add(b);
+        if (b.visit === visit) continue;
+        b.visit = visit;
         area += Math.max(0, Math.min(x1, b[2]) - Math.max(x0, b[0]))
           * Math.max(0, Math.min(y1, b[3]) - Math.max(y0, b[1]));
       }
-    }
+    });
     return area;
   }
 }

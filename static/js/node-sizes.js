@@ -54,8 +54,11 @@ export function layoutOptions(graph) {
     const { width, height } = heat.get(n.id);
     const base = n.collapsed ? closedBox(n) : drawnSize(n, { width: varWidth });
     const lent = namedOp(n) ? 0 : labelRoom;
+    // The column keeps the heatmap clear and, on both sides, the ∂ graph-view writes 4 px
+    // left of the gradient's heatmap (12 px monospace, one character).
     return { width: n.kind === "op" && !n.collapsed ? base.width : Math.max(base.width, width),
-      height: Math.max(base.height, base.height + 2 * (height + 4 - lent)), shape: "box", band: width + 8 };
+      height: Math.max(base.height, base.height + 2 * (height + 4 - lent)), shape: "box",
+      band: width + 2 * (4 + 12 * MONO_CHAR) };
   };
   return {
     ...text,

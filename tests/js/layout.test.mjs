@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { layoutGraph, LAYOUT_DEFAULTS } from "../../static/js/layout.js";
+import { layoutBounds, layoutGraph, LAYOUT_DEFAULTS } from "../../static/js/layout.js";
 import { layoutOptions } from "../../static/js/node-sizes.js";
 import { mulberry32 } from "./prng.mjs";
 
@@ -640,4 +640,19 @@ test("the preset checks find problems: blocks interleaved, frames moved, labels 
   // Without grouping (the blocks' ids taken away), frames are not computed at all.
   const plain = { ...g, nodes: g.nodes.map(({ block, ...n }) => n) };
   assert.equal(layoutGraph(plain).blocks.size, 0);
+});
+
+test("layoutBounds never exceeds the layout: presets, staged programs, closed boxes", () => {
+  // The page skips laying out a closing whose bounds are already unreadable: that is only
+  // right if the real layout is never smaller than its bounds.
+  const graphs = [...Object.values(PRESETS), ...[30, 120, 400].map((n) => staged(n, n)), sumOfProducts(40)];
+  for (const g of graphs) {
+    const options = layoutOptions(g);
+    const L = layoutGraph(g, options);
+    const b = layoutBounds(g, options);
+    assert.ok(b.width <= L.width + 1e-6 && b.height <= L.height + 1e-6,
+      `${g.nodes.length} nodes: bounds ${b.width}x${b.height}, layout ${L.width}x${L.height}`);
+    // and not uselessly loose: at least half the layout on each axis
+    assert.ok(b.width >= L.width / 2 && b.height >= L.height / 4, `${g.nodes.length} nodes: loose bounds`);
+  }
 });
