@@ -23,7 +23,8 @@ it has imported everything, so no request pays for a worker's start-up out of it
 When every worker is busy, requests wait up to `queue_timeout_s` (at most `max_queue` of
 them) and otherwise get `Overloaded` (503 + Retry-After) rather than queueing without bound.
 A worker found dead while idle (by the monitor or at hand-out) is reaped and replaced before
-any request is given to it.
+any request is given to it; one that dies so shortly before that neither saw it (the job
+could not even be sent) is replaced the same way, and the job goes to another worker.
 """
 
 import asyncio
@@ -56,6 +57,10 @@ class TimeLimit(Exception):
 
 class WorkerDied(Exception):
     pass
+
+
+class _NeverSent(WorkerDied):
+    """The worker was gone before its job reached it: the job may go to another one."""
 
 
 def _serve(conn, settings):
@@ -112,6 +117,9 @@ class _Worker:
         watchdog or dead by itself). Touches only the pipe, never the process."""
         try:
             self.conn.send((name, deadline, on_piece is not None))
+        except OSError:
+            raise _NeverSent from None
+        try:
             self.conn.send_bytes(body)
             stop_sent = False
             while True:
@@ -195,7 +203,14 @@ class WorkerPool:
         a free worker does not count against it. `on_piece` receives a streaming job's
         pieces, in a pool thread."""
         queued = time.monotonic()
-        worker = await self._checkout()
+        while True:
+            try:
+                return await self._run_on(await self._checkout(), name, body, started, queued,
+                                          on_piece)
+            except _NeverSent:
+                log.info("an engine worker was gone before its job reached it; trying another")
+
+    async def _run_on(self, worker, name, body, started, queued, on_piece):
         deadline = time.monotonic() + self.settings.timeout_s - (queued - started)
         loop = asyncio.get_running_loop()
         cancelled = threading.Event()
@@ -208,6 +223,8 @@ class WorkerPool:
         try:
             # shielded: cancelling the request must not detach the call from its bookkeeping
             return await asyncio.shield(call)
+        except _NeverSent:
+            raise
         except WorkerDied:
             if worker.expired:
                 raise TimeLimit from None

@@ -150,7 +150,9 @@ def test_the_collector_is_left_alone_when_the_caller_paused_it_or_froze_objects(
     try:
         frozen = gc.get_freeze_count()
         collector.quiet(build, large=True)
-        assert gc.isenabled() and gc.get_freeze_count() == frozen  # nothing thawed
+        # Nothing thawed (that would empty the permanent generation); a few frozen objects
+        # may have been freed meanwhile (other tests' leftovers going away), which is fine.
+        assert gc.isenabled() and gc.get_freeze_count() > frozen * 0.9
     finally:
         gc.unfreeze()
 
