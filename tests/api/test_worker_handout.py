@@ -15,7 +15,9 @@ TUTORIAL = json.dumps({"expression": "(x+y)*z", "values": {"x": -2, "y": 5, "z":
 
 def test_a_job_the_dead_worker_never_received_goes_to_another_worker(monkeypatch):
     async def scenario():
-        pool = workers.WorkerPool(Settings(workers=1))
+        # One worker, so the job must wait for the victim's replacement: however long that
+        # takes to start on a loaded machine (the queue's timeout is not what is tested).
+        pool = workers.WorkerPool(Settings(workers=1, queue_timeout_s=120, timeout_s=60))
         await pool.start()
         try:
             status, content = await pool.run("graph", TUTORIAL, started=time.monotonic())
