@@ -150,10 +150,18 @@ def _cmdline(pid):
 
 
 def exited(pid):
-    """Whether a process has finished exiting: gone, or a zombie (the kernel closes its
-    files before it becomes one). Not `pid not in worker_pids`: an exiting process's
-    cmdline reads empty while its pipe to the server is still open."""
-    return not any(p == pid and state != "Z" for p, _, state in _processes())
+    """Whether a process has finished exiting: gone, or a zombie whose threads have all
+    exited too. A worker has threads (BLAS, its stop listener): its main thread can show as a
+    zombie while the others are still exiting, and the files they share (its pipe to the
+    server) close only with the last of them; until then the server can still write to it.
+    Not `pid not in worker_pids`: an exiting process's cmdline reads empty while its pipe to
+    the server is still open."""
+    if any(p == pid and state != "Z" for p, _, state in _processes()):
+        return False
+    try:
+        return os.listdir(f"/proc/{pid}/task") in ([], [str(pid)])
+    except OSError:  # reaped: gone
+        return True
 
 
 def frozen(server):
