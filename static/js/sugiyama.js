@@ -13,11 +13,12 @@
 //     edges: [{tail, head, minlen, weight}]; init: feasible ranks to start from.
 //   rankSimplex(n, pairs), rankLongestPath(n, pairs) -> Int32Array of layers (min 0);
 //     pairs: [[tail, head], ...], a DAG.
-//   sugiLayers(n, layerOf, links) -> {layers, nodes, dummies}: one sugi node per node and
-//     one dummy per layer a link crosses; sugi nodes are {role: "node" | "link", id | link,
-//     layer, parents, children, x}.
+//   sugiLayers(n, layerOf, ids, links) -> {layers, nodes, dummies}: one sugi node per node
+//     and one dummy per layer a link crosses; sugi nodes are {role: "node" | "link", id |
+//     link, layer, parents, children, x}; each link gets its `chain` of sugi nodes.
 //   decross(layers, {passes, greedy}) reorders the layers in place (fewer crossings).
-//   coordSimplex(layers, sep) -> width: sets every sugi node's x (a centre, from 0).
+//   coordSimplex(layers, sep), coordAligned(layers, sep) -> width: set every sugi node's x
+//     (a centre, from 0); the first the straightest wires, the second in linear time.
 
 /** Ranks minimising Σ weight·length with every edge at least its minlen long. */
 export function networkSimplex(n, edges, init = null) {
