@@ -2,6 +2,7 @@
 // timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
 // stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
 import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
+import { svgEl } from "./dom.js";
 import { heatLevel, legendStops, sharedScales } from "./heat-scale.js";
 import { t } from "./i18n.js";
 import { MONO_CHAR, drawnSize, heatGeometry, namedOp, symbolOf } from "./node-sizes.js";
@@ -10,7 +11,6 @@ const d3 = globalThis.d3;
 // Cell opacity at full strength in an exported SVG (no CSS variables there); on the page
 // the theme's --heat-cap applies (style.css).
 const EXPORT_HEAT_CAP = 0.6;
-const SVG_NS = "http://www.w3.org/2000/svg";
 const PARTIAL = "\u2202"; // ∂: marks gradients, so they differ from values by more than place
 const MARK_SIZE = 12; // px, the ∂ beside a gradient (style.css .grd-mark)
 const LEGEND_ROOM = 64; // px below the framed graph for the heat legend (two rows and a caption)
@@ -441,12 +441,6 @@ function heatmap(sel, cls, value, side, m, digits, half) {
   const rows = Array.isArray(value[0]) ? value : [value];
   const { cellWidth: cw, cellHeight: ch, width: w, height: h } = geometry;
   const y0 = side < 0 ? -half - 4 - h : half + 4;
-  const svgEl = (name, attrs, text) => {
-    const e = document.createElementNS(SVG_NS, name);
-    for (const k in attrs) e.setAttribute(k, attrs[k]);
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
   const g = svgEl("g", { class: `heat ${cls}`, transform: `translate(${-w / 2},${y0})` });
   rows.forEach((row, i) => row.forEach((v, j) => {
     const level = heatLevel(v, m);
@@ -456,7 +450,8 @@ function heatmap(sel, cls, value, side, m, digits, half) {
     cell.append(svgEl("title", {}, formatValue(v, 6)));
     g.append(cell);
     if (geometry.numbered) {
-      g.append(svgEl("text", { class: "heat-num", x: (j + 0.5) * cw, y: (i + 0.5) * ch }, formatCompact(v, digits)));
+      g.append(svgEl("text", { class: "heat-num", x: (j + 0.5) * cw, y: (i + 0.5) * ch },
+        formatCompact(v, digits)));
     }
   }));
   g.append(svgEl("rect", { class: "heat-frame", width: w, height: h }));

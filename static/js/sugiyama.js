@@ -206,10 +206,12 @@ function longestPathInto(n, edges, rank) {
 /** Layers of least total edge length (network simplex), for graphs of up to ~1,000 nodes. */
 export function rankSimplex(n, pairs) {
   const edges = pairs.map(([tail, head]) => ({ tail, head, minlen: 1, weight: 1 }));
-  const { reps } = components(n, pairs);
+  const pieces = components(n, pairs);
+  const { reps } = pieces;
   // Pieces joined by weightless edges: they change nothing but let one tree span them all.
   for (let c = 1; c < reps.length; c++) edges.push({ tail: reps[0], head: reps[c], minlen: -n, weight: 0 });
-  return startEachPiece(n, pairs, Int32Array.from(networkSimplex(n, edges, rankLongestPath(n, pairs)), Math.round));
+  const start = rankLongestPath(n, pairs, pieces);
+  return startEachPiece(pieces, Int32Array.from(networkSimplex(n, edges, start), Math.round));
 }
 
 /**
@@ -217,7 +219,7 @@ export function rankSimplex(n, pairs) {
  * expression's inputs next to their use, the output last), then nodes with more inputs than
  * consumers moved as early as their inputs allow (shorter wires); two sweeps.
  */
-export function rankLongestPath(n, pairs) {
+export function rankLongestPath(n, pairs, pieces = components(n, pairs)) {
   const ins = Array.from({ length: n }, () => []);
   const outs = Array.from({ length: n }, () => []);
   for (const [t, h] of pairs) { outs[t].push(h); ins[h].push(t); }
@@ -246,16 +248,15 @@ export function rankLongestPath(n, pairs) {
       rank[v] = lo;
     }
   }
-  return startEachPiece(n, pairs, rank);
+  return startEachPiece(pieces, rank);
 }
 
 /** Every connected piece moved to start at layer 0 (a node no wire joins: left, not beside
  *  the output). */
-function startEachPiece(n, pairs, rank) {
-  const { rep } = components(n, pairs);
+function startEachPiece({ rep }, rank) {
   const min = new Map();
-  for (let v = 0; v < n; v++) min.set(rep[v], Math.min(min.get(rep[v]) ?? Infinity, rank[v]));
-  for (let v = 0; v < n; v++) rank[v] -= min.get(rep[v]);
+  for (let v = 0; v < rank.length; v++) min.set(rep[v], Math.min(min.get(rep[v]) ?? Infinity, rank[v]));
+  for (let v = 0; v < rank.length; v++) rank[v] -= min.get(rep[v]);
   return rank;
 }
 

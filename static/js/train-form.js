@@ -3,29 +3,12 @@
 // buttons, the chart's box, and the boxes the panel fills (status, update arithmetic,
 // landscape, scaling experiment). Only DOM building: what the controls do is the panel's
 // (static/js/train-panel.js), passed in as `on`.
+import { el, svgEl } from "./dom.js";
 import { CHART } from "./loss-chart.js";
 import { allHyperparameters, inLanguage } from "./train-rules.js";
 
 const SCALE_FACTORS = [1, 10, 100, 1000];
 export const DEFAULTS = { l2: 0, steps: 100 }; // the panel's starting choices (not rules)
-
-export function el(tag, className = "", props = {}) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "dataset") Object.assign(node.dataset, v);
-    else if (k === "text") node.textContent = v;
-    else node[k] = v;
-  }
-  return node;
-}
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-export function svgEl(tag, attrs = {}) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-  return node;
-}
 
 /** A labelled input: the label's text (a span, `label`) above it. */
 function field(id, label, input) {

@@ -24,7 +24,8 @@
 import { getOptimizers, own, postJSON, splitLines, streamTrain } from "./api.js";
 import { LandscapeView, landscapeBox } from "./contour.js";
 import { LossChart } from "./loss-chart.js";
-import { addHyperInputs, buildForm, DEFAULTS, el, showHyper, translateForm } from "./train-form.js";
+import { el } from "./dom.js";
+import { addHyperInputs, buildForm, DEFAULTS, showHyper, translateForm } from "./train-form.js";
 import {
   absorb, allFinite, batchData, columns, defaultParams, isScalar, norm, sameValues, scaleValue, standardiseRows,
 } from "./train-model.js";

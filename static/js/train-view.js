@@ -5,7 +5,7 @@
 import { own } from "./api.js";
 import { formatNumber, formatValue } from "./format.js";
 import { runClasses } from "./loss-chart.js";
-import { el, svgEl } from "./train-form.js";
+import { el, svgEl } from "./dom.js";
 import { updateLines } from "./train-model.js";
 
 // The states the legend names, with their keys written whole so a search finds them.
