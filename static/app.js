@@ -1,6 +1,7 @@
 // The page: one state object, and the DOM as a function of it. Pure logic lives in js/*
 // (the state and its changes, timeline, chain rule, formatting, i18n, share links, layout);
 // this file wires events: they write into the state, and render functions read it.
+import { Ahead } from "./js/ahead.js";
 import * as api from "./js/api.js";
 import { displayName, explain, forkInfo, outputName, topName } from "./js/chain-rule.js";
 import { collapse, groupsOf } from "./js/collapse.js";
@@ -33,6 +34,11 @@ const BASE_DELAY_MS = 700; // one step at 1× speed
 
 // Everything the page shows is read from here; events write here (js/store.js's changes).
 const state = initialState();
+
+// Run's answer, asked for while the user pauses (js/ahead.js), after the same pause in
+// typing /api/parse waits for.
+const ahead = new Ahead(api.evaluateAhead);
+const SETTLE_MS = 200;
 
 const view = new GraphView($("graph"), { onHover: showTooltip, onSelect: selectNode });
 // Side by side: the pane beside (each pane whole, however small).
@@ -155,7 +161,9 @@ function onExpressionInput(text) {
   renderExplanation();
   renderError();
   clearTimeout(state.parseTimer);
-  state.parseTimer = setTimeout(refreshVariables, 200);
+  clearTimeout(state.aheadTimer);
+  delete document.body.dataset.ahead;
+  state.parseTimer = setTimeout(refreshVariables, SETTLE_MS);
 }
 
 async function refreshVariables() {
@@ -167,6 +175,7 @@ async function refreshVariables() {
     Object.assign(state, withVariables(state, result.data.variables));
     if (state.error) setError(null); // what was wrong may be fixed; Run checks again
     renderValuesEditor();
+    askAhead();
   } else if (result.status === 422) {
     setError(api.firstError(result));
   }
@@ -193,7 +202,10 @@ function renderValuesEditor() {
     input.rows = Math.min(6, Math.max(1, (text.match(/\],/g) || []).length + 1));
     input.spellcheck = false;
     input.value = text;
-    input.addEventListener("input", () => Object.assign(state, withValues(state, [[name, input.value]])));
+    input.addEventListener("input", () => {
+      Object.assign(state, withValues(state, [[name, input.value]]));
+      settle();
+    });
     input.addEventListener("keydown", runOnEnter);
     row.append(label, input);
     editor.append(row);
@@ -221,16 +233,35 @@ async function run({ step = 0 } = {}) {
   stopPlaying();
   const serial = ++state.runSerial;
   $("run").disabled = true;
-  const result = await api.evaluateGraph(request);
+  // The click always asks the server, and its answer is the one kept. When the same
+  // request was asked ahead and laid out (askAhead), that is drawn at once: the click's
+  // answer then only confirms it (an answer changes only if the server did, e.g. was
+  // upgraded in between).
+  const asked = api.evaluateGraph(request);
+  const early = ahead.ready(request);
+  const drawnEarly = early?.showConstants === state.showConstants && early.canvas === view.canvas;
+  if (drawnEarly) show(early, request, step);
+  const result = await asked;
   $("run").disabled = false;
   if (serial !== state.runSerial) return;
-  if (!result.ok) {
+  if (!result.ok && !drawnEarly) {
     setError(failureOf(result));
     return;
   }
+  if (result.ok && !(drawnEarly && JSON.stringify(result.data) === JSON.stringify(early.data))) {
+    const made = laidOut(result.data);
+    ahead.keep(request, made);
+    show(made, request, step);
+  }
+  if (state.compare.on) await runBeside();
+}
+
+/** Show an answer as laidOut() made it, the timeline at `step`. */
+function show(made, request, step) {
+  const { data, graph, groups, closed } = made;
   setError(null);
-  state.response = result.data;
-  state.graph = state.showConstants ? result.data : withoutConstantSteps(result.data);
+  state.response = data;
+  state.graph = graph;
   state.request = request;
   state.gradcheck = null;
   state.selected = null;
@@ -238,16 +269,62 @@ async function run({ step = 0 } = {}) {
   $("details-card").hidden = true;
   state.entry = [0, 0];
   resetPractice();
-  state.groups = boxable(state.graph);
-  const { closed, layout } = readableClosing(state.graph, state.groups);
-  state.closed = closed;
-  drawGraph(layout);
+  state.groups = groups;
+  state.closed = new Set(closed); // opening a box changes it; a prepared closing stays as made
+  drawGraph(made);
+  made.drawing = null; // its elements are on the page now: a drawing is shown once
   renderMistake();
   renderWarnings();
   renderSeedNote();
   setStep(step);
-  if (state.compare.on) await runBeside();
 }
+
+/** What Run draws of an answer: the graph as shown, its boxes, and the closing and layout
+ * it opens with (for the canvas as it is now); `drawing` too, when asked (at idle). */
+function laidOut(data, { drawn = false } = {}) {
+  const graph = state.showConstants ? data : withoutConstantSteps(data);
+  const groups = boxable(graph);
+  const { closed, collapsed, layout } = readableClosing(graph, groups);
+  const drawing = drawn ? view.draw(collapsed.graph, layout) : null;
+  return { data, showConstants: state.showConstants, canvas: view.canvas, graph, groups, closed,
+           collapsed, layout, drawing };
+}
+
+/** Ask ahead once the inputs have stayed unchanged for SETTLE_MS. */
+function settle() {
+  delete document.body.dataset.ahead;
+  clearTimeout(state.aheadTimer);
+  state.aheadTimer = setTimeout(askAhead, SETTLE_MS);
+}
+
+/** Ask for what Run would send now, and lay its answer out when the page is idle, so that
+ * the click only draws (js/ahead.js). `body[data-ahead]` says how far it got: "asking",
+ * then "ready" once laid out (a hook for tests and the page benchmark). */
+function askAhead() {
+  clearTimeout(state.aheadTimer);
+  if (state.parseTimer !== null) return; // refreshVariables asks once the variables are known
+  const { request, error } = requestOf(state);
+  const answer = error ? null : ahead.want(request);
+  if (!answer) {
+    delete document.body.dataset.ahead;
+    return;
+  }
+  if (ahead.prepared) {
+    document.body.dataset.ahead = "ready"; // asked and laid out already
+    return;
+  }
+  document.body.dataset.ahead = "asking";
+  answer.then((result) => {
+    if (!result.ok || !result.data) return; // refused (204): the click asks and shows why
+    whenIdle(() => {
+      if (ahead.answer !== answer || ahead.prepared?.data === result.data) return;
+      ahead.keep(request, laidOut(result.data, { drawn: true }));
+      document.body.dataset.ahead = "ready";
+    });
+  });
+}
+
+const whenIdle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
 
 // The groups worth a box: at least two ops inside (`x1000 = 1000 * x1` in a box would hide
 // the very "1000 ×" it shows, and save nothing), and not the output's own stage (`f = …`
@@ -276,9 +353,10 @@ function readableClosing(graph, groups) {
   const levels = [[], stages, groups.map((g) => g.id)]
     .filter((ids, i, all) => i === 0 || ids.length > all[i - 1].length);
   const tries = (graph.nodes.length > TRY_LIMIT ? levels.slice(-1) : levels).map((ids) => {
-    const shown = collapse(graph, new Set(ids), groups).graph;
+    const collapsed = collapse(graph, new Set(ids), groups);
+    const shown = collapsed.graph;
     const bound = view.fitScale(layoutBounds(shown, layoutOptions(shown)), shown) ?? Infinity;
-    return { closed: new Set(ids), shown, bound };
+    return { closed: new Set(ids), collapsed, shown, bound };
   });
   const laid = (t) => {
     t.layout ??= layoutOf(t.shown);
@@ -294,10 +372,11 @@ function readableClosing(graph, groups) {
   return tries.find((t) => t.scale !== undefined && t.scale * 1.02 >= largest);
 }
 
-/** Draw the graph as the closed groups say (`layout`: already computed for exactly that). */
-function drawGraph(layout = null) {
-  state.shown = collapse(state.graph, state.closed, state.groups);
-  view.setGraph(state.shown.graph, layout ?? layoutOf(state.shown.graph));
+/** Draw the graph as the closed groups say; `made` (laidOut's) has the closing, layout and
+ * maybe the drawing already made for exactly that. */
+function drawGraph(made = null) {
+  state.shown = made?.collapsed ?? collapse(state.graph, state.closed, state.groups);
+  view.show(made?.drawing ?? view.draw(state.shown.graph, made?.layout ?? layoutOf(state.shown.graph)));
   view.setParams(trainPanel.params());
   view.setMistake(state.response?.mistake ?? null);
   renderGroupToggle();
@@ -1002,7 +1081,10 @@ function wire() {
   $("expression").addEventListener("scroll", () => {
     $("expression-mirror").scrollTop = $("expression").scrollTop;
   });
-  $("output-grad").addEventListener("input", (e) => { state.outputGrad = e.target.value; });
+  $("output-grad").addEventListener("input", (e) => {
+    state.outputGrad = e.target.value;
+    settle();
+  });
   $("output-grad").addEventListener("keydown", runOnEnter);
   $("expand").addEventListener("change", (e) => {
     state.expand = e.target.checked;

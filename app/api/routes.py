@@ -6,7 +6,7 @@ import functools
 import time
 
 import orjson
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException
 
@@ -88,12 +88,20 @@ def _pool_error(error, settings):
                                  "msg": "internal error"}])
 
 
-@router.post("/api/graph", response_model=GraphResponse, responses=_ERRORS,
+@router.post("/api/graph", response_model=GraphResponse,
+             responses={**_ERRORS, 204: {"description": "Asked with `ahead=1`, and the engine "
+                                                        "refuses the request: no body"}},
              openapi_extra=_request_body(GraphRequest, examples.TUTORIAL),
              summary="Evaluate an expression and backpropagate through it")
-async def graph(request: Request):
+async def graph(request: Request, ahead: bool = Query(False, description=(
+        "Asked ahead of need (the page asks for Run's answer while the user pauses): a "
+        "request the engine refuses (4xx) answers 204 with no body instead, so half-typed "
+        "input logs no errors in the browser; the click asks without it."))):
     """The computation graph with every value and gradient, and the step-by-step trace."""
-    return await _run(request, "graph")
+    response = await _run(request, "graph")
+    if ahead and 400 <= response.status_code < 500:
+        return Response(status_code=204)
+    return response
 
 
 @router.post("/api/gradcheck", response_model=GradcheckResponse, responses=_ERRORS,

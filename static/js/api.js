@@ -66,6 +66,9 @@ export const getOptimizers = () => call("GET", "/api/optimizers");
 export const getMistakes = () => call("GET", "/api/mistakes");
 export const parseExpression = (expression) => call("POST", "/api/parse", { expression });
 export const evaluateGraph = (request) => call("POST", "/api/graph", request);
+/** POST /api/graph?ahead=1: Run's answer asked before the click; a request the API would
+ * refuse answers 204 (data null) rather than an error the browser would log. */
+export const evaluateAhead = (request) => call("POST", "/api/graph?ahead=1", request);
 export const checkGradients = (request) => call("POST", "/api/gradcheck", request);
 export const exportScript = (request) => call("POST", "/api/export", request);
 

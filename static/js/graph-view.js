@@ -1,5 +1,5 @@
-// The graph drawn in SVG with D3: built once per result (setGraph), then restyled for each
-// timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
+// The graph drawn in SVG with D3: built once per result (draw, off the page; show swaps it
+// in; setGraph does both), then restyled for each timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
 // stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
 import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
 import { svgEl } from "./dom.js";
@@ -48,69 +48,81 @@ export class GraphView {
   }
 
   setGraph(graph, layout) {
-    this.graph = graph;
-    this.layout = layout;
-    this.nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
-    this.root.node().replaceChildren(); // one call, not one removal per element
+    this.show(this.draw(graph, layout));
+  }
+
+  /** The drawing of `graph` as `layout` places it, built off the page, for show() (once):
+   * app.js builds the next Run's drawing while the page is idle, so the click only swaps
+   * it in. Nothing shown changes. */
+  draw(graph, layout) {
+    const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
+    const d = { graph, layout, nodeById, root: d3.create("svg:g"),
+                showEdgeLabels: graph.edges.length <= EDGE_LABELS_MAX,
+                outgoing: d3.rollup(graph.edges, (v) => v.length, (e) => e.source) };
+    this._drawBlocks(d);
+    d.wires = this._drawEdges(d);
+    d.nodes = this._drawNodes(d);
+    d.pulse = d.root.append("circle").attr("class", "pulse").attr("r", 5).attr("opacity", 0);
+    return d;
+  }
+
+  /** Show a drawing made by draw(), framed; the steps' labels come with update(). */
+  show({ graph, layout, root, wires, nodes, pulse }) {
+    Object.assign(this, { graph, layout, wires, nodes, pulse });
     this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
-    this.showEdgeLabels = graph.edges.length <= EDGE_LABELS_MAX;
-    this.outgoing = d3.rollup(graph.edges, (v) => v.length, (e) => e.source);
     this.heatNodes = graph.nodes.filter((n) => heatGeometry(n.shape));
     this.legendKey = null;
     this.params ??= new Set();
-    this._drawBlocks();
-    this.wires = this._drawEdges();
-    this.nodes = this._drawNodes();
-    this.pulse = this.root.append("circle").attr("class", "pulse").attr("r", 5).attr("opacity", 0);
+    this.root.node().replaceChildren(...root.node().childNodes); // one call, not one per element
     this.fit();
   }
 
-  _drawBlocks() {
+  _drawBlocks({ layout, root }) {
     // Nodes that came from one expanded composite (e.g. σ) are framed together; the layout
     // keeps them together and places the frame and its name clear of the rest.
-    for (const [, b] of this.layout.blocks ?? []) {
-      const g = this.root.append("g").attr("class", "block");
+    for (const [, b] of layout.blocks ?? []) {
+      const g = root.append("g").attr("class", "block");
       g.append("rect").attr("class", "block-box").attr("rx", 10)
         .attr("x", b.x0).attr("y", b.y0).attr("width", b.x1 - b.x0).attr("height", b.y1 - b.y0);
       g.append("text").attr("class", "block-label").attr("x", b.label[0]).attr("y", b.label[1]).text(b.op);
     }
   }
 
-  _drawEdges() {
+  _drawEdges({ graph, layout, nodeById, root, showEdgeLabels }) {
     const line = d3.line().curve(d3.curveMonotoneX);
-    const g = this.root.append("g").attr("class", "wires");
-    const wires = g.selectAll("g.edge").data(this.graph.edges, (e) => e.id).join("g")
+    const g = root.append("g").attr("class", "wires");
+    const wires = g.selectAll("g.edge").data(graph.edges, (e) => e.id).join("g")
       .attr("class", "edge");
     wires.append("path").attr("class", "wire")
       .attr("id", (e) => `wire-${e.id}`)
-      .attr("d", (e) => line(this.layout.edges.get(e.id).points));
+      .attr("d", (e) => line(layout.edges.get(e.id).points));
     const labelled = wires.filter((e) => {
-      const source = this.nodeById.get(e.source);
+      const source = nodeById.get(e.source);
       return source.shape.length > 0; // shapes on tensor edges
     });
     labelled.append("text").attr("class", "wire-label")
-      .attr("x", (e) => midpoint(this.layout.edges.get(e.id).points)[0])
-      .attr("y", (e) => midpoint(this.layout.edges.get(e.id).points)[1] - 5)
+      .attr("x", (e) => midpoint(layout.edges.get(e.id).points)[0])
+      .attr("y", (e) => midpoint(layout.edges.get(e.id).points)[1] - 5)
       .attr("text-anchor", "middle")
-      .text((e) => formatShape(this.nodeById.get(e.source).shape));
-    if (this.showEdgeLabels) {
+      .text((e) => formatShape(nodeById.get(e.source).shape));
+    if (showEdgeLabels) {
       // The contribution an edge sends back is shown on its wire while that step is the
       // current one: the number travels with the gradient, and the finished graph stays
       // readable (a fork's contributions are listed in its tooltip and details).
       // At the layout's label spot, which keeps every wire's label clear of the others and
       // of the nodes (they are all shown at once when the timeline is done).
       wires.append("text").attr("class", "wire-grad")
-        .attr("x", (e) => this.layout.edges.get(e.id).label[0])
-        .attr("y", (e) => this.layout.edges.get(e.id).label[1] - 6)
+        .attr("x", (e) => layout.edges.get(e.id).label[0])
+        .attr("y", (e) => layout.edges.get(e.id).label[1] - 6)
         .attr("text-anchor", "middle");
     }
     return wires;
   }
 
-  _drawNodes() {
-    const graph = this.graph;
-    const forks = new Set([...this.outgoing].filter(([, count]) => count > 1).map(([id]) => id));
-    const g = this.root.append("g").attr("class", "nodes");
+  _drawNodes({ graph, layout, root, outgoing }) {
+    const forks = new Set([...outgoing].filter(([, count]) => count > 1).map(([id]) => id));
+    const g = root.append("g").attr("class", "nodes");
+    // The handlers read `this` when they fire, i.e. the drawing shown then (this one).
     const nodes = g.selectAll("g.node").data(graph.nodes, (n) => n.id).join("g")
       .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}${n.collapsed ? " collapsed" : ""}`)
       .attr("data-testid", "node")
@@ -125,7 +137,7 @@ export class GraphView {
       .attr("role", "button")
       .attr("aria-label", (n) => nodeTitle(n))
       .attr("transform", (n) => {
-        const p = this.layout.nodes.get(n.id);
+        const p = layout.nodes.get(n.id);
         return `translate(${p.x},${p.y})`;
       })
       .on("mouseenter", (event, n) => this.onHover(n, event))
@@ -143,7 +155,7 @@ export class GraphView {
         this._walk(n, ARROWS[event.key]);
       });
 
-    const boxes = this.layout.nodes;
+    const boxes = layout.nodes;
     nodes.each(function drawShape(n) {
       const sel = d3.select(this);
       const box = drawnSize(n, boxes.get(n.id));

@@ -49,6 +49,7 @@ export function initialState() {
     // Pending timers, and serial numbers that let only the latest parse or run answer count.
     playTimer: null,
     parseTimer: null, // a parse of the latest edit is pending
+    aheadTimer: null, // asking ahead of Run waits for the inputs to settle (app.js)
     urlTimer: null,
     parseSerial: 0,
     runSerial: 0,

@@ -560,3 +560,22 @@ def test_error_count_is_capped(client):
     assert len(detail) == client.app.state.settings.max_errors + 1
     assert detail[-1]["type"] == "too_many_errors"
     assert item["loc"][:3] == ["body", "values", "v0"]
+
+
+def test_asked_ahead_a_graph_is_the_same_and_a_refusal_is_204_without_a_body(client):
+    """`?ahead=1` (the page asks for Run's answer while the user pauses): the same answer
+    for a good request; for one the engine refuses, 204 and no body, where the click (no
+    `ahead`) gets the error with its place."""
+    plain = client.post("/api/graph", json=TUTORIAL)
+    asked = client.post("/api/graph?ahead=1", json=TUTORIAL)
+    assert asked.status_code == 200 and asked.content == plain.content
+    assert asked.json()["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}  # the tutorial's
+    refused = [{"expression": "W @ X", "values": {"W": 1, "X": 1}},  # half-typed: scalar defaults
+               {"expression": "(x+y)*", "values": {}},
+               {"expression": "x*y", "values": {"x": 1}}]
+    for body in refused:
+        r = client.post("/api/graph?ahead=1", json=body)
+        assert (r.status_code, r.content) == (204, b""), body
+        assert client.post("/api/graph", json=body).status_code == 422, body
+        assert client.post("/api/graph?ahead=0", json=body).status_code == 422, body
+    assert_error(client.post("/api/graph?ahead=maybe", json=TUTORIAL), 422, "bool_parsing")

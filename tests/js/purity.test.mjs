@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 
 const MODULES = ["format", "i18n", "timeline", "chain-rule", "writing", "share", "store", "train-model", "train-rules",
-  "collapse", "node-sizes", "practice", "compare", "layout", "sugiyama"];
+  "collapse", "node-sizes", "practice", "compare", "layout", "sugiyama", "ahead"];
 const FORBIDDEN = /\b(document|window|globalThis|navigator|localStorage|sessionStorage|location|fetch|XMLHttpRequest|setTimeout|setInterval|requestAnimationFrame|Math\.random|Date\.now|console)\b/;
 
 for (const name of MODULES) {

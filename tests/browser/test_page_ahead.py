@@ -1,0 +1,102 @@
+"""Run's answer asked ahead (static/js/ahead.js): once the inputs settle, the page asks
+POST /api/graph?ahead=1 and lays the answer out at idle, so the click draws before its own
+request has been answered; an edit after that is never shown stale; half-typed input is
+refused quietly (204, no console error: the page guard fails a test on any)."""
+
+import json
+
+import numpy as np
+
+from pagekit import expect
+
+VARIABLE_VALUES = "els => Object.fromEntries(els.map(e => [e.dataset.name, Number(e.dataset.value)]))"
+
+
+def _asked_ahead(app):
+    """The bodies of the ahead requests the page makes from now on."""
+    bodies = []
+    app.page.on("request", lambda r: bodies.append(json.loads(r.post_data))
+                if r.url.endswith("/api/graph?ahead=1") else None)
+    return bodies
+
+
+def _drawn(app, name):
+    return app.page.eval_on_selector(
+        f"[data-testid=node][data-name={name}]",
+        "el => ({value: Number(el.dataset.value), grad: Number(el.dataset.grad)})")
+
+
+def test_a_settled_request_is_drawn_at_the_click_before_its_own_answer_arrives(app):
+    asked = _asked_ahead(app)
+    app.type_expression("(a+b)*c", ["a", "b", "c"])
+    for name, text in (("a", "2"), ("b", "-3"), ("c", "4")):
+        app.set_value(name, text)
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    assert asked[-1]["expression"] == "(a+b)*c" and asked[-1]["values"] == {"a": 2, "b": -3, "c": 4}
+
+    # The click still asks the server; its answer is held back until the graph is checked.
+    held = []
+
+    def run_request(url):
+        return url.endswith("/api/graph")
+
+    def hold(route):
+        held.append(route)
+
+    app.page.route(run_request, hold)
+    old = app._first_node()
+    app.testid("run-button").click()
+    app.page.wait_for_function(
+        "old => !old.isConnected && document.querySelector('[data-testid=node][data-name=c]')", arg=old)
+    app.page.wait_for_function("() => document.getElementById('step-counter').textContent.startsWith('0 /')")
+    assert len(held) == 1 and json.loads(held[0].request.post_data)["values"] == {"a": 2, "b": -3, "c": 4}
+    # (a+b)*c at a=2, b=-3, c=4: -4; d/da = d/db = c = 4, d/dc = a+b = -1
+    assert [_drawn(app, n) for n in "abc"] == [{"value": 2, "grad": 4}, {"value": -3, "grad": 4},
+                                               {"value": 4, "grad": -1}]
+    expect(app.testid("run-button")).to_be_disabled()  # its own answer is still on its way
+    held[0].continue_()
+    app.page.unroute(run_request, hold)
+    expect(app.testid("run-button")).to_be_enabled()
+    assert _drawn(app, "c") == {"value": 4, "grad": -1}
+    app.expect_counter(0, app.counter()[1])
+
+
+def test_an_edit_after_the_answer_was_asked_is_never_drawn_stale(app):
+    app.type_expression("(a+b)*c", ["a", "b", "c"])
+    for name, text in (("a", "2"), ("b", "-3"), ("c", "4")):
+        app.set_value(name, text)
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    app.set_value("c", "5")  # and Run at once, before the page asks again
+    graph = app.run()
+    assert graph["value"] == -5.0
+    assert [_drawn(app, n) for n in "abc"] == [{"value": 2, "grad": 5}, {"value": -3, "grad": 5},
+                                               {"value": 5, "grad": -1}]
+    # Asked ahead, changed, changed back: the answer drawn is the one for what is typed.
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    app.set_value("a", "7")
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    app.set_value("a", "2")
+    app.page.keyboard.press("Enter")  # Run from the value box, at once
+    expect(app.page.locator("[data-testid=node][data-name=a]")).to_have_attribute("data-value", "2")
+    assert _drawn(app, "c") == {"value": 5, "grad": -1}
+
+
+def test_half_typed_tensor_input_is_refused_quietly_then_the_whole_one_is_drawn(app):
+    statuses = []
+    app.page.on("response", lambda r: statuses.append(r.status)
+                if r.url.endswith("/api/graph?ahead=1") else None)
+    # W @ X with the editor's scalar defaults is refused by the engine: asked ahead, 204.
+    with app.page.expect_response(lambda r: r.url.endswith("/api/graph?ahead=1")) as first:
+        app.type_expression("W @ X", ["W", "X"])
+    assert first.value.status == 204
+    W, X = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]]), np.array([[2.0], [-1.0], [4.0]])
+    app.set_value("W", json.dumps(W.tolist()))
+    app.set_value("X", json.dumps(X.tolist()))
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    assert statuses[-1] == 200
+    graph = app.run()
+    out = W @ X
+    assert np.allclose(np.array(graph["value"]), out, rtol=0, atol=1e-12)
+    gradients = {name: np.array(g) for name, g in graph["gradients"].items()}
+    assert np.allclose(gradients["W"], np.ones_like(out) @ X.T) and np.allclose(gradients["X"], W.T @ np.ones_like(out))
+    expect(app.error_el).to_have_text("")
