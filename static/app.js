@@ -280,12 +280,15 @@ function show(made, request, step) {
 }
 
 /** What Run draws of an answer: the graph as shown, its boxes, and the closing and layout
- * it opens with (for the canvas as it is now); `drawing` too, when asked (at idle). */
+ * it opens with (for the canvas as it is now); `drawing` too, painted at the first step,
+ * when asked (at idle). */
 function laidOut(data, { drawn = false } = {}) {
   const graph = state.showConstants ? data : withoutConstantSteps(data);
   const groups = boxable(graph);
   const { closed, collapsed, layout } = readableClosing(graph, groups);
   const drawing = drawn ? view.draw(collapsed.graph, layout) : null;
+  // Run opens at the first step: painted now, the click's update() finds nothing to change.
+  if (drawing) view.prepaint(drawing, stateAt(graph, 0), { digits: state.digits });
   return { data, showConstants: state.showConstants, canvas: view.canvas, graph, groups, closed,
            collapsed, layout, drawing };
 }

@@ -58,7 +58,9 @@ export class GraphView {
     const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
     const d = { graph, layout, nodeById, root: d3.create("svg:g"),
                 showEdgeLabels: graph.edges.length <= EDGE_LABELS_MAX,
-                outgoing: d3.rollup(graph.edges, (v) => v.length, (e) => e.source) };
+                outgoing: d3.rollup(graph.edges, (v) => v.length, (e) => e.source),
+                heatNodes: graph.nodes.filter((n) => heatGeometry(n.shape)),
+                shown: new Map() }; // what each node and edge shows, by id: _paint skips the same
     this._drawBlocks(d);
     d.wires = this._drawEdges(d);
     d.nodes = this._drawNodes(d);
@@ -66,11 +68,10 @@ export class GraphView {
     return d;
   }
 
-  /** Show a drawing made by draw(), framed; the steps' labels come with update(). */
-  show({ graph, layout, root, wires, nodes, pulse }) {
-    Object.assign(this, { graph, layout, wires, nodes, pulse });
-    this.shown = new Map(); // what each node and edge shows now, by id: update() skips the same
-    this.heatNodes = graph.nodes.filter((n) => heatGeometry(n.shape));
+  /** Show a drawing made by draw(), framed; the steps' labels come with update() (or came
+   * with prepaint()). */
+  show({ graph, layout, root, wires, nodes, pulse, heatNodes, shown }) {
+    Object.assign(this, { graph, layout, wires, nodes, pulse, heatNodes, shown });
     this.legendKey = null;
     this.params ??= new Set();
     this.root.node().replaceChildren(...root.node().childNodes); // one call, not one per element
@@ -206,19 +207,30 @@ export class GraphView {
   }
 
   update(state, { digits = 4 } = {}) {
+    if (!this.graph) return;
+    const lang = document.documentElement.lang; // the node names screen readers hear
+    this._updateLegend(this._paint(this, state, digits, lang), digits, lang);
+    this._pulse(state.current);
+  }
+
+  /** Paint a drawing that is not shown yet as update() would at `state` (app.js: the next
+   * Run's first step, while idle), so that update() finds it done and leaves it. */
+  prepaint(drawing, state, { digits = 4 } = {}) {
+    this._paint(drawing, state, digits, document.documentElement.lang);
+  }
+
+  // The labels, classes and heatmaps of a drawing's nodes and wires at `state`; the shared
+  // heat scales it used.
+  _paint({ nodes, wires, layout, heatNodes, shown }, state, digits, lang) {
     // Only what changed since the last step is touched: rewriting every label would make the
     // browser lay out all the graph's text again on each step (too slow at 300+ nodes).
-    if (!this.graph) return;
-    const { values, grads, edgeGrads, activeNodes, activeEdges, current } = state;
+    const { values, grads, edgeGrads, activeNodes, activeEdges } = state;
     // Done: every wire shows the gradient it carried back, as in CS231n's circuit diagrams
     // (a fork's wires each show their own share of its gradient).
     const done = state.phase === "end";
-    const shown = this.shown;
-    const lang = document.documentElement.lang; // the node names screen readers hear
-    const scales = sharedScales(this.heatNodes, values, grads);
-    this._updateLegend(scales, digits, lang);
-    const boxes = this.layout.nodes;
-    this.nodes.each(function updateNode(n) {
+    const scales = sharedScales(heatNodes, values, grads);
+    const boxes = layout.nodes;
+    nodes.each(function updateNode(n) {
       const v = values.get(n.id);
       const g = grads.get(n.id);
       const named = namedOp(n);
@@ -255,7 +267,7 @@ export class GraphView {
         heatmap(sel, "heat-grad", g, 1, scales.grad, digits, half);
       }
     });
-    this.wires.each(function updateWire(e) {
+    wires.each(function updateWire(e) {
       const v = edgeGrads.get(e.id);
       const active = activeEdges.has(e.id);
       const label = (active || done) && v !== undefined && !isTensor(v) ? signed(v, digits) : "";
@@ -267,7 +279,7 @@ export class GraphView {
       sel.select("text.wire-grad").attr("class", `wire-grad ${label ? signClass(v) : ""}`)
         .text(label);
     });
-    this._pulse(current);
+    return scales;
   }
 
   _updateLegend(scales, digits, lang) {
