@@ -166,7 +166,9 @@ function onExpressionInput(text) {
   state.parseTimer = setTimeout(refreshVariables, SETTLE_MS);
 }
 
-async function refreshVariables() {
+/** Parse what was typed and list its variables; then ask Run's answer ahead, unless Run is
+ * what is waiting (`ahead: false`: it asks itself). */
+async function refreshVariables({ ahead: askAfter = true } = {}) {
   state.parseTimer = null;
   const serial = ++state.parseSerial;
   const result = await api.parseExpression(state.expression);
@@ -175,7 +177,7 @@ async function refreshVariables() {
     Object.assign(state, withVariables(state, result.data.variables));
     if (state.error) setError(null); // what was wrong may be fixed; Run checks again
     renderValuesEditor();
-    askAhead();
+    if (askAfter) askAhead();
   } else if (result.status === 422) {
     setError(api.firstError(result));
   }
@@ -226,7 +228,7 @@ async function run({ step = 0 } = {}) {
   if (state.parseTimer !== null) {
     // The variables of what was just typed are not known yet: parse first.
     clearTimeout(state.parseTimer);
-    await refreshVariables();
+    await refreshVariables({ ahead: false });
   }
   const { request, error } = requestOf(state);
   if (error) return setError(error);
@@ -237,11 +239,10 @@ async function run({ step = 0 } = {}) {
   // request was asked ahead and laid out (askAhead), that is drawn at once: the click's
   // answer then only confirms it (an answer changes only if the server did, e.g. was
   // upgraded in between).
-  const asked = api.evaluateGraph(request);
   const early = ahead.ready(request);
   const drawnEarly = early?.showConstants === state.showConstants && early.canvas === view.canvas;
   if (drawnEarly) show(early, request, step);
-  const result = await asked;
+  const result = await api.evaluateGraph(request);
   $("run").disabled = false;
   if (serial !== state.runSerial) return;
   if (!result.ok && !drawnEarly) {
@@ -1191,7 +1192,7 @@ async function restore(link) {
   renderInputs();
   renderExplanation();
   renderValuesEditor();
-  await refreshVariables();
+  await refreshVariables({ ahead: false });
   await run({ step: link.step ?? 0 });
 }
 

@@ -72,7 +72,6 @@ export class GraphView {
    * with prepaint()). */
   show({ graph, layout, root, wires, nodes, pulse, heatNodes, shown }) {
     Object.assign(this, { graph, layout, wires, nodes, pulse, heatNodes, shown });
-    this.legendKey = null;
     this.params ??= new Set();
     this.root.node().replaceChildren(...root.node().childNodes); // one call, not one per element
     this.fit();
