@@ -1,6 +1,7 @@
 // The graph drawn in SVG with D3: built once per result (draw, off the page; show swaps it
-// in; setGraph does both), then restyled for each timeline step (update). Rendering step k depends only on (graph, layout, state at k), so
-// stepping back is as cheap as stepping forward. Labels go in with .text(), never .html().
+// in; setGraph does both), then restyled for each timeline step (update). Rendering step k
+// depends only on (graph, layout, state at k), so stepping back is as cheap as stepping
+// forward. Labels go in with .text(), never .html().
 import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
 import { svgEl } from "./dom.js";
 import { heatLevel, legendStops, sharedScales } from "./heat-scale.js";
