@@ -161,8 +161,7 @@ function onExpressionInput(text) {
   renderExplanation();
   renderError();
   clearTimeout(state.parseTimer);
-  clearTimeout(state.aheadTimer);
-  delete document.body.dataset.ahead;
+  unsettle(); // the parse asks ahead once the variables are known
   state.parseTimer = setTimeout(refreshVariables, SETTLE_MS);
 }
 
@@ -296,9 +295,14 @@ function laidOut(data, { drawn = false } = {}) {
 
 /** Ask ahead once the inputs have stayed unchanged for SETTLE_MS. */
 function settle() {
-  delete document.body.dataset.ahead;
-  clearTimeout(state.aheadTimer);
+  unsettle();
   state.aheadTimer = setTimeout(askAhead, SETTLE_MS);
+}
+
+/** An input changed: what was asked ahead (or about to be) is no longer what Run sends. */
+function unsettle() {
+  clearTimeout(state.aheadTimer);
+  delete document.body.dataset.ahead;
 }
 
 /** Ask for what Run would send now, and lay its answer out when the page is idle, so that
