@@ -22,7 +22,10 @@ round by round after a warm-up, medians; every answer is checked before its time
    in the same rounds: decoding and validating the body alone (`jobs._validate`, what the
    worker does before it computes), and the whole job in process (`jobs.handle` on the
    body: decode + validate + evaluate + encode). The answer's value and its gradients'
-   summaries (shape, min, max, mean) are checked against numpy (rel 1e-9).
+   summaries (shape, min, max, mean) are checked against numpy (rel 1e-9). And the floor
+   of any JSON body, in the same rounds: the same body POSTed to a bare app that only
+   receives it (bench/bare_app.py, POST /api/body), and `orjson.loads` of it alone, in
+   process (the app's decoder: one Python float per number), as ratios to the engine.
 3. tutorial: the tutorial's `(x+y)*z` and its sigmoid neuron over POST /api/graph, against
    GET /healthz, the cheapest route, on the same connection: p50 of each, interleaved
    request by request. Target: p50 / healthz p50 <= 1.5 for each.
@@ -236,13 +239,23 @@ def bench_tensor(srv, http, runs, log) -> list[Outcome]:
             raise VerificationError(f"jobs.handle answered {status}: {content[:300]!r}")
         return content
 
-    _check_tensor_answer(api(_tensor_body(values, 0)), ref)
-    _check_tensor_answer(whole_job(_tensor_body(values, 0)), ref)
-    answers = []
-    systems = {"api": lambda body: answers.append(api(body)), "engine": engine,
-               "decode+validate": decode, "whole job": whole_job}
-    samples = _interleave(systems, runs, before=lambda k, i: None if k == "engine"
-                          else _tensor_body(values, i))
+    with Server("bench.bare_app:app", ready_path="/api/graph", ready_any=True) as bare, \
+            client() as bare_http:
+        body_url = bare.url("/api/body")
+
+        def receive(body):
+            return _post(bare_http, body_url, body, lambda content: orjson.loads(content)["bytes"])
+
+        _check_tensor_answer(api(_tensor_body(values, 0)), ref)
+        _check_tensor_answer(whole_job(_tensor_body(values, 0)), ref)
+        if receive(_tensor_body(values, 0)) != size:
+            raise VerificationError("the bare app did not receive the whole tensor body")
+        answers = []
+        systems = {"api": lambda body: answers.append(api(body)), "engine": engine,
+                   "decode+validate": decode, "whole job": whole_job,
+                   "receive only": receive, "orjson.loads": orjson.loads}
+        samples = _interleave(systems, runs, before=lambda k, i: None if k == "engine"
+                              else _tensor_body(values, i))
     for content in answers:
         _check_tensor_answer(content, ref)
     answers.clear()
@@ -260,12 +273,20 @@ def bench_tensor(srv, http, runs, log) -> list[Outcome]:
         f"engine); the whole job in process (decode + validate + evaluate + encode) "
         f"{fmt_ms(med['whole job'])}; api − whole job (HTTP + the worker hop) ≈ "
         f"{fmt_ms(med['api'] - med['whole job'])}")
+    e = med["engine"]
+    floor = (med["receive only"] + med["orjson.loads"] + e) / e
+    log(f"  the floor of a JSON body: receiving it alone (a bare app that only reads it) "
+        f"{fmt_ms(med['receive only'])} = {med['receive only'] / e:.2f}× the engine; "
+        f"orjson.loads alone {fmt_ms(med['orjson.loads'])} = {med['orjson.loads'] / e:.2f}×; "
+        f"so api/engine ≥ {floor:.2f} with orjson before anything is validated, computed or "
+        f"answered")
     log(f"  medians of {runs} interleaved runs after a warm-up; every answer's value and "
         f"gradient summaries agree with numpy (rel {REL:g})")
     for k, v in samples.items():
         log(f"  {k:17s} {spread(v)}")
     return [Outcome("api tensor 512x512 / engine in process", line, ok,
-                    {"ms": med, "ratio": ratio, "request_bytes": size})]
+                    {"ms": med, "ratio": ratio, "request_bytes": size,
+                     "json_floor_ratio": floor})]
 
 
 # --- 3. tutorial-sized requests -------------------------------------------------------------

@@ -378,6 +378,10 @@ def run(runs: int = 9, log=print) -> list[Outcome]:
 
             def page_run(case, rep, capture=False, at_once=False):
                 text = f"{case['text']}\n# run {rep}\n"  # a new program text every run
+                # The last click's own answer may still be on its way (it only confirms what
+                # was drawn): Run is disabled until it is in, and its Resource Timing entry
+                # must not be taken for this run's.
+                page.wait_for_selector("[data-testid=run-button]:enabled")
                 if at_once:
                     # Typed and clicked at once: Run parses first, nothing was asked ahead.
                     # The value inputs keep what earlier rounds typed (the same names).

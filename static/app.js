@@ -303,6 +303,7 @@ function settle() {
 function unsettle() {
   clearTimeout(state.aheadTimer);
   delete document.body.dataset.ahead;
+  view.stage(null);
 }
 
 /** Ask for what Run would send now, and lay its answer out when the page is idle, so that
@@ -317,19 +318,30 @@ function askAhead() {
     delete document.body.dataset.ahead;
     return;
   }
-  if (ahead.prepared) {
-    document.body.dataset.ahead = "ready"; // asked and laid out already
+  const drawing = ahead.prepared?.drawing;
+  if (drawing) { // asked and laid out already (an edit undone, a value typed again)
+    stage(request, drawing);
+    document.body.dataset.ahead = "ready";
     return;
   }
   document.body.dataset.ahead = "asking";
   answer.then((result) => {
     if (!result.ok || !result.data) return; // refused (204): the click asks and shows why
     whenIdle(() => {
-      if (ahead.answer !== answer || ahead.prepared?.data === result.data) return;
-      ahead.keep(request, laidOut(result.data, { drawn: true }));
+      if (ahead.answer !== answer || ahead.prepared?.drawing) return;
+      const made = laidOut(result.data, { drawn: true });
+      ahead.keep(request, made);
+      stage(request, made.drawing);
       document.body.dataset.ahead = "ready";
     });
   });
+}
+
+/** Put the next Run's drawing on the page, unseen, so that the browser lays it out now and
+ * not in the click's frame (GraphView.stage); not when it is of the request shown already
+ * (the inputs settled after a Run): a second copy of the graph would only be in the way. */
+function stage(request, drawing) {
+  if (JSON.stringify(request) !== JSON.stringify(state.request)) view.stage(drawing);
 }
 
 const whenIdle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
@@ -999,6 +1011,7 @@ function download(name, blob) {
 function svgForExport() {
   // A standalone copy: the page's computed colours inlined as one <style>, graph framed.
   const svg = $("graph").cloneNode(true);
+  for (const staged of svg.querySelectorAll(".staged")) staged.remove(); // the next Run's, hidden
   const box = state.graph ? view.layout : { width: 400, height: 300 };
   svg.setAttribute("xmlns", "http://www.w3.org/2000/svg");
   svg.setAttribute("viewBox", `-40 -60 ${box.width + 80} ${box.height + 120}`);

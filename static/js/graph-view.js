@@ -1,5 +1,6 @@
 // The graph drawn in SVG with D3: built once per result (draw, off the page; show swaps it
-// in; setGraph does both), then restyled for each timeline step (update). Rendering step k
+// in; setGraph does both; stage lets the browser lay a drawing out, unseen, before it is
+// shown), then restyled for each timeline step (update). Rendering step k
 // depends only on (graph, layout, state at k), so stepping back is as cheap as stepping
 // forward. Labels go in with .text(), never .html().
 import { formatCompact, formatNumber, formatShape, formatValue, isTensor, signClass, toNumber } from "./format.js";
@@ -32,8 +33,11 @@ export class GraphView {
     this.onSelect = onSelect || (() => {});
     this.defs = this.svg.append("defs");
     this.root = this.svg.append("g").attr("class", "zoom-layer");
-    this.zoom = d3.zoom().scaleExtent([0.03, 8])
-      .on("zoom", (event) => this.root.attr("transform", event.transform));
+    this.zoom = d3.zoom().scaleExtent([0.03, 8]).on("zoom", (event) => {
+      // Unchanged for a drawing that stage() framed already: not even set again.
+      const transform = String(event.transform);
+      if (this.root.attr("transform") !== transform) this.root.attr("transform", transform);
+    });
     this.svg.call(this.zoom).on("dblclick.zoom", null);
     // A pixel size, not 100%: a percentage-sized SVG is laid out again (all its text) whenever
     // anything else on the page is, e.g. the step counter's text on every step.
@@ -57,7 +61,7 @@ export class GraphView {
    * it in. Nothing shown changes. */
   draw(graph, layout) {
     const nodeById = new Map(graph.nodes.map((n) => [n.id, n]));
-    const d = { graph, layout, nodeById, root: d3.create("svg:g"),
+    const d = { graph, layout, nodeById, root: d3.create("svg:g").attr("class", "zoom-layer"),
                 showEdgeLabels: graph.edges.length <= EDGE_LABELS_MAX,
                 outgoing: d3.rollup(graph.edges, (v) => v.length, (e) => e.source),
                 heatNodes: graph.nodes.filter((n) => heatGeometry(n.shape)),
@@ -70,12 +74,53 @@ export class GraphView {
   }
 
   /** Show a drawing made by draw(), framed; the steps' labels come with update() (or came
-   * with prepaint()). */
-  show({ graph, layout, root, wires, nodes, pulse, heatNodes, shown }) {
+   * with prepaint()). Each drawing is its own zoom layer: showing one puts it in the old
+   * one's place (or unhides it where stage() put it) and drops whatever else is staged. */
+  show(drawing) {
+    const { graph, layout, root, wires, nodes, pulse, heatNodes, shown } = drawing;
     Object.assign(this, { graph, layout, wires, nodes, pulse, heatNodes, shown });
     this.params ??= new Set();
-    this.root.node().replaceChildren(...root.node().childNodes); // one call, not one per element
+    if (this.staged !== drawing) this.stage(null);
+    this.staged = null;
+    const layer = root.node();
+    if (layer !== this.root.node()) {
+      root.classed("staged", false).attr("aria-hidden", null);
+      this._hook(drawing);
+      if (layer.parentNode !== this.svg.node()) this.svg.node().append(layer);
+      this.root.remove();
+      this.root = root;
+    }
     this.fit();
+  }
+
+  /** Put a drawing (prepainted) on the page ahead of show(), framed as show() will frame
+   * it, but clipped away: the browser styles and lays out its text now, while the page is
+   * idle, instead of in the frame after the click, which then only unclips it (style.css
+   * `.staged`). Until shown it carries no test hook, no tab stop and no accessible node
+   * (aria-hidden). One at a time: a new one, or null, drops the one waiting. */
+  stage(drawing) {
+    if (this.staged && this.staged !== drawing) this.staged.root.remove();
+    else if (drawing && this.staged === drawing && drawing.root.node().isConnected) return;
+    this.staged = drawing;
+    if (!drawing) return;
+    const framing = this._framing(drawing.layout, drawing.graph);
+    drawing.root.classed("staged", true).attr("aria-hidden", "true");
+    if (framing) drawing.root.attr("transform", String(framing));
+    this.svg.node().append(drawing.root.node());
+  }
+
+  // What tests and the keyboard find a drawing by, put on when it is shown (see stage()).
+  _hook({ nodes, wires }) {
+    nodes.attr("data-testid", "node")
+      .attr("data-node-id", (n) => n.id)
+      .attr("data-kind", (n) => n.kind)
+      .attr("data-name", (n) => n.name ?? "")
+      .attr("data-value", (n) => dataNumber(n.value))
+      .attr("data-grad", (n) => dataNumber(n.grad))
+      // One tab stop for the whole graph (the node focused last, the first one at start);
+      // the arrow keys move between nodes (_walk).
+      .attr("tabindex", (n, i) => (i === 0 ? 0 : -1));
+    wires.select("path.wire").attr("id", (e) => `wire-${e.id}`);
   }
 
   _drawBlocks({ layout, root }) {
@@ -95,7 +140,6 @@ export class GraphView {
     const wires = g.selectAll("g.edge").data(graph.edges, (e) => e.id).join("g")
       .attr("class", "edge");
     wires.append("path").attr("class", "wire")
-      .attr("id", (e) => `wire-${e.id}`)
       .attr("d", (e) => line(layout.edges.get(e.id).points));
     const labelled = wires.filter((e) => {
       const source = nodeById.get(e.source);
@@ -126,15 +170,6 @@ export class GraphView {
     // The handlers read `this` when they fire, i.e. the drawing shown then (this one).
     const nodes = g.selectAll("g.node").data(graph.nodes, (n) => n.id).join("g")
       .attr("class", (n) => `node ${n.kind}${forks.has(n.id) ? " fork" : ""}${n.collapsed ? " collapsed" : ""}`)
-      .attr("data-testid", "node")
-      .attr("data-node-id", (n) => n.id)
-      .attr("data-kind", (n) => n.kind)
-      .attr("data-name", (n) => n.name ?? "")
-      .attr("data-value", (n) => dataNumber(n.value))
-      .attr("data-grad", (n) => dataNumber(n.grad))
-      // One tab stop for the whole graph (the node focused last, the first one at start);
-      // the arrow keys move between nodes (_walk).
-      .attr("tabindex", (n, i) => (i === 0 ? 0 : -1))
       .attr("role", "button")
       .attr("aria-label", (n) => nodeTitle(n))
       .attr("transform", (n) => {
@@ -346,17 +381,23 @@ export class GraphView {
   /** Frame the graph: whole when that is readable (or `whole`, the Fit button), else at the
    * readable scale with the output's end in view. */
   fit({ whole = false } = {}) {
-    const fitK = this.fitScale();
-    if (fitK === null) return;
+    const t = this._framing(this.layout, this.graph, whole);
+    if (t) this.svg.call(this.zoom.transform, t);
+  }
+
+  // The zoom that frames `layout` on the canvas as fit() says; null before the canvas has a size.
+  _framing(layout, graph, whole = false) {
+    const fitK = this.fitScale(layout, graph);
+    if (fitK === null) return null;
     const { width, height } = this._canvas();
-    const below = this.heatNodes?.length ? LEGEND_ROOM : 0;
+    const below = graph.nodes.some((n) => heatGeometry(n.shape)) ? LEGEND_ROOM : 0;
     const k = whole ? fitK : Math.max(fitK, this.minScale);
-    const { width: w, height: h } = this.layout;
+    const { width: w, height: h } = layout;
     // Centred when it fits; otherwise the right end (the output) at the right edge, and
     // vertically centred or from the top.
     const tx = w * k <= width - 2 * FIT_PAD ? (width - w * k) / 2 : width - FIT_PAD - w * k;
     const ty = h * k <= height - below - 2 * FIT_PAD ? (height - below - h * k) / 2 : FIT_PAD;
-    this.svg.call(this.zoom.transform, d3.zoomIdentity.translate(tx, ty).scale(k));
+    return d3.zoomIdentity.translate(tx, ty).scale(k);
   }
 
   /** A pass with a classic mistake (the API's `mistake`): the nodes whose gradient is wrong

@@ -100,3 +100,55 @@ def test_half_typed_tensor_input_is_refused_quietly_then_the_whole_one_is_drawn(
     gradients = {name: np.array(g) for name, g in graph["gradients"].items()}
     assert np.allclose(gradients["W"], np.ones_like(out) @ X.T) and np.allclose(gradients["X"], W.T @ np.ones_like(out))
     expect(app.error_el).to_have_text("")
+
+
+STAGED = "[data-testid=graph] .staged"
+
+
+def test_the_prepared_drawing_waits_on_the_page_unseen_and_is_the_one_the_click_shows(app):
+    """Laid out ahead (graph-view.js stage()), the next Run's drawing is in the graph's svg,
+    clipped to nothing: no test hook, id, tab stop, pointer or accessible node finds it
+    before the click; the click unclips that very element; an edit drops it."""
+    shown = app.nodes()
+    app.type_expression("(a+b)*c", ["a", "b", "c"])
+    for name, text in (("a", "2"), ("b", "-3"), ("c", "4")):
+        app.set_value(name, text)
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    staged = app.page.locator(STAGED)
+    expect(staged).to_have_count(1)
+    expect(staged).to_have_attribute("aria-hidden", "true")
+    assert staged.locator("g.node").count() == 5  # a, b, c, a+b, (a+b)*c: drawn already
+    assert app.nodes() == shown  # the hooks find the graph shown, only it
+    assert staged.locator("[data-testid], [data-node-id], [id], [tabindex]").count() == 0
+    # Nothing of it takes the pointer: under the middle of each of its nodes, no element
+    # of it is hit (the page's own graph or background is).
+    hits = app.page.evaluate("""sel => [...document.querySelectorAll(sel + ' g.node')].map(n => {
+        const r = n.getBoundingClientRect();
+        return document.elementsFromPoint(r.x + r.width / 2, r.y + r.height / 2)
+          .some(e => e.closest('.staged'));
+      })""", STAGED)
+    assert hits == [False] * 5
+    layer = app.page.evaluate_handle(f"document.querySelector('{STAGED}')")
+
+    app.testid("run-button").click()
+    app.page.wait_for_function("""layer => layer.isConnected && !layer.classList.contains('staged')
+        && !layer.hasAttribute('aria-hidden')
+        && layer.querySelectorAll('[data-testid=node]').length === 5""", arg=layer)
+    expect(staged).to_have_count(0)
+    assert _drawn(app, "c") == {"value": 4, "grad": -1}
+    expect(app.page.locator("[data-testid=graph] .zoom-layer")).to_have_count(1)
+
+    # An edit makes what was staged stale: it leaves the page at once.
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    app.set_value("c", "5")
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    expect(staged).to_have_count(1)
+    app.set_value("c", "6")
+    expect(staged).to_have_count(0)
+    # Typed again as it was: the drawing already made is put back, not made again.
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    made = app.page.evaluate_handle(f"document.querySelector('{STAGED}')")
+    app.set_value("c", "6")
+    expect(staged).to_have_count(0)
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    assert app.page.evaluate(f"made => document.querySelector('{STAGED}') === made", made)
