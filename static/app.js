@@ -320,7 +320,7 @@ function askAhead() {
   }
   const drawing = ahead.prepared?.drawing;
   if (drawing) { // asked and laid out already (an edit undone, a value typed again)
-    stage(request, drawing);
+    stageAhead(request, drawing);
     document.body.dataset.ahead = "ready";
     return;
   }
@@ -331,7 +331,7 @@ function askAhead() {
       if (ahead.answer !== answer || ahead.prepared?.drawing) return;
       const made = laidOut(result.data, { drawn: true });
       ahead.keep(request, made);
-      stage(request, made.drawing);
+      stageAhead(request, made.drawing);
       document.body.dataset.ahead = "ready";
     });
   });
@@ -340,7 +340,7 @@ function askAhead() {
 /** Put the next Run's drawing on the page, unseen, so that the browser lays it out now and
  * not in the click's frame (GraphView.stage); not when it is of the request shown already
  * (the inputs settled after a Run): a second copy of the graph would only be in the way. */
-function stage(request, drawing) {
+function stageAhead(request, drawing) {
   if (JSON.stringify(request) !== JSON.stringify(state.request)) view.stage(drawing);
 }
 

@@ -80,7 +80,7 @@ export class GraphView {
     const { graph, layout, root, wires, nodes, pulse, heatNodes, shown } = drawing;
     Object.assign(this, { graph, layout, wires, nodes, pulse, heatNodes, shown });
     this.params ??= new Set();
-    if (this.staged !== drawing) this.stage(null);
+    if (this.staged !== drawing) this.stage(null); // off the page; shown later, laid out then
     this.staged = null;
     const layer = root.node();
     if (layer !== this.root.node()) {
