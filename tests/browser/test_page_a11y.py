@@ -72,6 +72,17 @@ def test_no_wcag_violations(new_app, scheme, where):
     assert not violations, f"{scheme}, {where}:\n{describe(violations)}"
 
 
+def test_no_wcag_violations_with_the_next_run_staged(app):
+    """The next Run's drawing, laid out ahead on the page (clipped, aria-hidden, no tab
+    stops), adds nothing axe objects to."""
+    app.type_expression("(a+b)*c", ["a", "b", "c"])
+    app.set_value("a", "2")
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    expect(app.page.locator("[data-testid=graph] .staged")).to_have_count(1)
+    violations = axe_violations(app)
+    assert not violations, describe(violations)
+
+
 def test_no_wcag_violations_in_korean(new_app):
     app = new_app(locale="ko-KR")
     app.open()
