@@ -241,6 +241,7 @@ async function run({ step = 0 } = {}) {
   const early = ahead.ready(request);
   const drawnEarly = early?.showConstants === state.showConstants && early.canvas === view.canvas;
   if (drawnEarly) show(early, request, step);
+  else view.stage(null); // made for other inputs (a preset, a toggle), or another canvas
   const result = await api.evaluateGraph(request);
   $("run").disabled = false;
   if (serial !== state.runSerial) return;
@@ -307,12 +308,20 @@ function unsettle() {
 }
 
 /** Ask for what Run would send now, and lay its answer out when the page is idle, so that
- * the click only draws (js/ahead.js). `body[data-ahead]` says how far it got: "asking",
- * then "ready" once laid out (a hook for tests and the page benchmark). */
+ * the click only draws (js/ahead.js); the drawing waits on the page, unseen, so that the
+ * browser lays it out now and not in the click's frame (GraphView.stage). `body[data-ahead]`
+ * says how far it got: "asking", then "ready" once laid out (a hook for tests and the page
+ * benchmark). */
 function askAhead() {
   clearTimeout(state.aheadTimer);
   if (state.parseTimer !== null) return; // refreshVariables asks once the variables are known
   const { request, error } = requestOf(state);
+  if (!error && sameRequest(request, state.request)) {
+    // Shown already (the inputs settled after a Run, or an edit was undone): nothing to make.
+    view.stage(null);
+    document.body.dataset.ahead = "ready";
+    return;
+  }
   const answer = error ? null : ahead.want(request);
   if (!answer) {
     delete document.body.dataset.ahead;
@@ -320,7 +329,7 @@ function askAhead() {
   }
   const drawing = ahead.prepared?.drawing;
   if (drawing) { // asked and laid out already (an edit undone, a value typed again)
-    stageAhead(request, drawing);
+    view.stage(drawing);
     document.body.dataset.ahead = "ready";
     return;
   }
@@ -328,21 +337,21 @@ function askAhead() {
   answer.then((result) => {
     if (!result.ok || !result.data) return; // refused (204): the click asks and shows why
     whenIdle(() => {
-      if (ahead.answer !== answer || ahead.prepared?.drawing) return;
-      const made = laidOut(result.data, { drawn: true });
-      ahead.keep(request, made);
-      stageAhead(request, made.drawing);
+      // Only for what is typed now: the inputs may have changed while the answer was on its
+      // way (unsettle() took the page's word back), or a Run may have shown it meanwhile.
+      if (ahead.answer !== answer || ahead.prepared?.drawing
+          || !sameRequest(requestOf(state).request, request)) return;
+      if (!sameRequest(request, state.request)) {
+        const made = laidOut(result.data, { drawn: true });
+        ahead.keep(request, made);
+        view.stage(made.drawing);
+      }
       document.body.dataset.ahead = "ready";
     });
   });
 }
 
-/** Put the next Run's drawing on the page, unseen, so that the browser lays it out now and
- * not in the click's frame (GraphView.stage); not when it is of the request shown already
- * (the inputs settled after a Run): a second copy of the graph would only be in the way. */
-function stageAhead(request, drawing) {
-  if (JSON.stringify(request) !== JSON.stringify(state.request)) view.stage(drawing);
-}
+const sameRequest = (a, b) => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 const whenIdle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
 

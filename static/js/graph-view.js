@@ -84,6 +84,9 @@ export class GraphView {
     this.staged = null;
     const layer = root.node();
     if (layer !== this.root.node()) {
+      // Framed as the one it replaces until fit() frames it (it cannot before the canvas has
+      // a size), so the zoom's state and the layer on the page always agree.
+      if (!root.attr("transform")) root.attr("transform", String(d3.zoomTransform(this.svg.node())));
       root.classed("staged", false).attr("aria-hidden", null);
       this._hook(drawing);
       if (layer.parentNode !== this.svg.node()) this.svg.node().append(layer);

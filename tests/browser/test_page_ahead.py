@@ -4,6 +4,7 @@ request has been answered; an edit after that is never shown stale; half-typed i
 refused quietly (204, no console error: the page guard fails a test on any)."""
 
 import json
+import time
 
 import numpy as np
 
@@ -152,3 +153,36 @@ def test_the_prepared_drawing_waits_on_the_page_unseen_and_is_the_one_the_click_
     expect(staged).to_have_count(0)
     app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
     assert app.page.evaluate(f"made => document.querySelector('{STAGED}') === made", made)
+
+
+def test_an_answer_for_inputs_since_changed_is_never_staged(app):
+    """The answer asked for c = 4 arrives only after c became 7: it is not laid out on the
+    page, and `ready` is not claimed for it; the drawing staged is the one for c = 7."""
+    app.type_expression("(a+b)*c", ["a", "b", "c"])
+    app.set_value("a", "2")
+    app.set_value("b", "-3")
+    held = []
+
+    def ahead_request(url):
+        return url.endswith("/api/graph?ahead=1")
+
+    app.page.route(ahead_request, lambda route: held.append(route))
+    app.page.evaluate("""() => {
+        window.__staged = [];
+        new MutationObserver((records) => { for (const r of records) for (const n of r.addedNodes)
+          if (n.classList?.contains('staged')) window.__staged.push(n.textContent); })
+          .observe(document.querySelector('[data-testid=graph]'), { childList: true });
+      }""")
+    with app.page.expect_request(lambda r: ahead_request(r.url)):
+        app.set_value("c", "4")
+    app.set_value("c", "7")
+    held[0].continue_()  # c = 4's answer, while the page waits for the pause after "7"
+    deadline = time.monotonic() + 30
+    while len(held) < 2 and time.monotonic() < deadline:
+        app.page.wait_for_timeout(20)  # the route handler runs while Playwright waits
+    assert len(held) == 2 and json.loads(held[1].request.post_data)["values"]["c"] == 7
+    held[1].continue_()
+    app.page.wait_for_selector("body[data-ahead=ready]", state="attached")
+    app.page.unroute(ahead_request)
+    staged = app.page.evaluate("window.__staged")
+    assert staged and all("7" in text and "4" not in text for text in staged), staged
