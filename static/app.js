@@ -16,6 +16,7 @@ import {
   withExpression, withLink, withValues, withVariables,
 } from "./js/store.js";
 import { keyToAction, prepare, reduceAction, stateAt, withoutConstantSteps } from "./js/timeline.js";
+import { sameValues } from "./js/train-model.js";
 import { TrainPanel } from "./js/train-panel.js";
 import * as practice from "./js/practice.js";
 import { differences, pairedStep, requestBeside } from "./js/compare.js";
@@ -249,7 +250,7 @@ async function run({ step = 0 } = {}) {
     setError(failureOf(result));
     return;
   }
-  if (result.ok && !(drawnEarly && JSON.stringify(result.data) === JSON.stringify(early.data))) {
+  if (result.ok && !(drawnEarly && sameValues(result.data, early.data))) {
     const made = laidOut(result.data);
     ahead.keep(request, made);
     show(made, request, step);
@@ -316,7 +317,7 @@ function askAhead() {
   clearTimeout(state.aheadTimer);
   if (state.parseTimer !== null) return; // refreshVariables asks once the variables are known
   const { request, error } = requestOf(state);
-  if (!error && sameRequest(request, state.request)) {
+  if (!error && sameValues(request, state.request)) {
     // Shown already (the inputs settled after a Run, or an edit was undone): nothing to make.
     view.stage(null);
     document.body.dataset.ahead = "ready";
@@ -340,8 +341,8 @@ function askAhead() {
       // Only for what is typed now: the inputs may have changed while the answer was on its
       // way (unsettle() took the page's word back), or a Run may have shown it meanwhile.
       if (ahead.answer !== answer || ahead.prepared?.drawing
-          || !sameRequest(requestOf(state).request, request)) return;
-      if (!sameRequest(request, state.request)) {
+          || !sameValues(requestOf(state).request, request)) return;
+      if (!sameValues(request, state.request)) {
         const made = laidOut(result.data, { drawn: true });
         ahead.keep(request, made);
         view.stage(made.drawing);
@@ -350,8 +351,6 @@ function askAhead() {
     });
   });
 }
-
-const sameRequest = (a, b) => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
 
 const whenIdle = (fn) => (globalThis.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 0));
 

@@ -367,8 +367,7 @@ export class GraphView {
   fitScale(layout = this.layout, graph = this.graph) {
     const { width, height } = this._canvas();
     if (!layout || !width || !height) return null;
-    const heat = graph.nodes.some((n) => heatGeometry(n.shape));
-    const below = heat ? LEGEND_ROOM : 0; // the heat legend's corner stays clear
+    const below = legendRoom(graph);
     return Math.min(width / (layout.width + 2 * FIT_PAD), (height - below) / (layout.height + 2 * FIT_PAD), 1.6);
   }
 
@@ -393,7 +392,7 @@ export class GraphView {
     const fitK = this.fitScale(layout, graph);
     if (fitK === null) return null;
     const { width, height } = this._canvas();
-    const below = graph.nodes.some((n) => heatGeometry(n.shape)) ? LEGEND_ROOM : 0;
+    const below = legendRoom(graph);
     const k = whole ? fitK : Math.max(fitK, this.minScale);
     const { width: w, height: h } = layout;
     // Centred when it fits; otherwise the right end (the output) at the right edge, and
@@ -453,6 +452,11 @@ export class GraphView {
   zoomBy(factor) {
     this.svg.transition().duration(200).call(this.zoom.scaleBy, factor);
   }
+}
+
+// The room a graph's framing leaves below it: the heat legend's corner stays clear.
+function legendRoom(graph) {
+  return graph.nodes.some((n) => heatGeometry(n.shape)) ? LEGEND_ROOM : 0;
 }
 
 function nodeTitle(n) {
